@@ -1,0 +1,30 @@
+"""torchjax: PyTorch's Python API on JAX. ``import torchjax as torch``."""
+import jax as _jax
+
+_jax.config.update("jax_enable_x64", True)  # int64/float64 exist; explicit dtypes everywhere
+
+from . import _dtype
+from ._dtype import (dtype, finfo, iinfo, get_default_dtype, set_default_dtype, promote_types,
+                     can_cast)
+from ._dtype import (bool, uint8, int8, int16, int32, int64, uint16, uint32, uint64, float16,
+                     bfloat16, float32, float64, complex64, complex128, half, float, double, short,
+                     int, long, cfloat, cdouble)
+from ._size import Size, device
+from ._tensor import Tensor
+from . import autograd
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, \
+    is_inference_mode_enabled
+from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, full, empty,
+                        zeros_like, ones_like, full_like, empty_like, empty_strided)
+from ._ops import install as _install
+from ._tensor_str import set_printoptions, get_printoptions
+from . import _namespace
+from ._namespace import *  # noqa: F401,F403  (ops generated from the op table)
+
+__version__ = "2.13.0+torchjax.0.1"
+strided = "torch.strided"
+contiguous_format = preserve_format = channels_last = "torch.memory_format"
+
+for _name, _cls in __import__("torchjax._creation", fromlist=["LEGACY"]).LEGACY.items():
+    globals()[_name] = _cls
+del _name, _cls

@@ -1,0 +1,21 @@
+"""Import every op family (each registers into the one table) and install the derived forms."""
+import importlib
+
+FAMILIES = ["core", "pointwise", "reduction", "shape", "indexing", "linalg"]
+_installed = []
+
+
+def install():
+    if _installed:
+        return
+    from .registry import METHODS
+    from .._tensor import Tensor
+    for f in FAMILIES:
+        importlib.import_module(f"{__name__}.{f}")
+    for name, fn in METHODS.items():
+        if not isinstance(Tensor.__dict__.get(name), property):
+            setattr(Tensor, name, fn)
+    _installed.append(True)
+
+
+install()

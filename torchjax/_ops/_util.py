@@ -1,0 +1,73 @@
+"""Trace-time checks shared by op functions: they raise torch's errors before XLA sees shapes."""
+import jax.numpy as jnp
+
+
+def wrap_dim(dim, ndim):
+    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
+    if not lo <= dim <= hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                         f"but got {dim})")
+    return dim % ndim if ndim else 0
+
+
+def wrap_dims(dim, ndim):
+    """dim (None, int or sequence) -> sorted tuple of non-negative dims (None -> all)."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        return (wrap_dim(dim, ndim),)
+    out = tuple(wrap_dim(d, ndim) for d in dim)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def broadcast_shapes(*shapes):
+    """Broadcast shapes with torch's error text."""
+    shapes = [tuple(s) for s in shapes if s is not None]
+    n = max((len(s) for s in shapes), default=0)
+    out = [1] * n
+    for s in shapes:
+        for i, d in enumerate(s):
+            j = n - len(s) + i
+            if out[j] == 1:
+                out[j] = d
+            elif d != 1 and d != out[j]:
+                raise RuntimeError(f"The size of tensor a ({out[j]}) must match the size of tensor b "
+                                   f"({d}) at non-singleton dimension {j}")
+    return tuple(out)
+
+
+def bcast(*arrs):
+    """Check that arrays broadcast like torch (raises torch's message); returns them unchanged."""
+    broadcast_shapes(*(a.shape for a in arrs if a is not None))
+    return arrs
+
+
+def is_float(a):
+    return jnp.issubdtype(a.dtype, jnp.inexact)
+
+
+def shape_arg(size, numel=None):
+    """Normalise a *size argument; infer a single -1 against numel with torch's errors."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    size = tuple(int(s) for s in size)
+    if numel is None:
+        return size
+    neg = [i for i, s in enumerate(size) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in size:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(size)}' is invalid for input of size {numel}")
+        size = tuple(numel // known if s == -1 else s for s in size)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(size)}' is invalid for input of size {numel}")
+    return size

@@ -1,0 +1,63 @@
+"""Internal ops the Tensor machinery itself uses: dtype/device copies, clone, in-place writes."""
+import jax
+import jax.numpy as jnp
+
+from .registry import op
+
+
+@op(promote=False, function=False, method=False, grad="ToCopyBackward0", saves=())
+def _to_copy(input, dtype):
+    return input.astype(dtype.np)
+
+
+@op(promote=False, function=False, method=False, grad="ToCopyBackward0", saves=())
+def _to_device(input, device):
+    return jax.device_put(input, device)
+
+
+@op(promote=False, grad="CloneBackward0", saves=())
+def clone(input, *, memory_format=None):
+    return jnp.copy(input)
+
+
+@op(promote=False, method=False, grad="CloneBackward0", saves=())
+def contiguous_copy(input):
+    return jnp.copy(input)
+
+
+@op(tensors=("input", "src", "idx"), promote=False, function=False, method=False,
+    grad="CopySlices", saves=())
+def _copy_slices(input, src, idx):
+    flat = input.reshape(-1)
+    return flat.at[idx].set(src.reshape(-1).astype(input.dtype)).reshape(input.shape)
+
+
+@op(tensors=("input", "idx"), promote=False, function=False, method=False,
+    grad="AsStridedBackward0", saves=())
+def _view_read(input, idx, shape):
+    return input.reshape(-1)[idx].reshape(shape)
+
+
+@op(tensors=("input", "src"), promote=False, function=False, method=False, inplace=True,
+    grad="CopyBackwards", saves=())
+def copy(input, src, non_blocking=False):
+    from ._util import broadcast_shapes
+    if broadcast_shapes(input.shape, src.shape) != tuple(input.shape):
+        raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast "
+                           f"shape {list(broadcast_shapes(input.shape, src.shape))}")
+    return jnp.broadcast_to(src.astype(input.dtype), input.shape)
+
+
+@op(tensors=("input", "value"), promote=False, function=False, method=False, inplace=True,
+    grad="FillBackward0", saves=())
+def fill(input, value):
+    if value.ndim:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.ndim} dimensions.")
+    return jnp.full(input.shape, value.astype(input.dtype) if jnp.issubdtype(
+        input.dtype, jnp.complexfloating) else jnp.real(value).astype(input.dtype))
+
+
+@op(promote=False, function=False, method=False, inplace=True, grad="ZeroBackward0", saves=())
+def zero(input):
+    return jnp.zeros_like(input)

@@ -1,0 +1,331 @@
+"""The op table: each op is one pure JAX function plus its torch signature and traits.
+
+``@op(...)`` registers a function whose parameters are torch's (names, defaults, keyword-only
+marker). Parameters named in ``tensors`` receive jax arrays (Python numbers and None pass as
+promoted scalars/None); the rest are static. From the entry we generate ``torch.X``, ``Tensor.X``,
+``Tensor.X_``, ``out=`` and dunders. Forwards run as cached ``jax.jit`` executables keyed by the
+static arguments; autograd records one node per call whose backward is a cached jitted
+``vjp(f, *inputs)(cotangent)``.
+"""
+import inspect
+import numbers
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .._tensor import Tensor, wrap, view_of, _new
+from .._views import Storage, meta_of
+from .._grad_state import STATE
+
+OPS = {}
+NAMESPACES = {}  # namespace ('', 'linalg', 'fft', 'special', 'nn.functional') -> {name: fn}
+_EMPTY = inspect.Parameter.empty
+
+
+class Op:
+    def __init__(self, fn, name, tensors, lists, promote, to_float, static_scalars, grad, saves,
+                 view, returns, differentiable, out_dtype):
+        self.fn, self.name = fn, name
+        self.params = list(inspect.signature(fn).parameters.values())
+        self.tnames = tuple(tensors) + tuple(lists)
+        self.tpos = tuple(i for i, p in enumerate(self.params) if p.name in self.tnames)
+        self.lists = frozenset(lists)
+        self.snames = tuple(p.name for p in self.params if p.name not in self.tnames)
+        self.promote = (tuple(tensors) if promote is True else tuple(promote or ()))
+        self.to_float = to_float
+        self.static_scalars = frozenset(static_scalars)
+        self.grad_name = grad or (_camel(name) + "Backward0")
+        self.saves = saves
+        self.view = view
+        self.returns = returns
+        self.differentiable = differentiable
+        self.out_dtype = out_dtype
+        self.fwd, self.bwd, self._node_cls = {}, {}, None
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+def _camel(name):
+    return "".join(p[:1].upper() + p[1:] for p in name.strip("_").split("_"))
+
+
+def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalars=(), grad=None,
+       saves=None, view=None, returns=None, differentiable=True, out_dtype=None, name=None,
+       method=True, function=True, inplace=False, out=False, dunders=(), namespace="",
+       aliases=()):
+    """Register a pure function as a torch op.
+
+    promote: True (all tensor params to torch's common dtype), a tuple of param names, or False.
+    to_float: integer/bool common dtypes become the default float (true division, exp, ...).
+    static_scalars: tensor params whose Python-number values are compiled in (pow's exponent).
+    view: meta function (shape, stride, offset, *statics) -> (shape, stride, offset) for view ops.
+    returns: a return_types class for ops returning named tuples.
+    """
+    def register(fn):
+        E = Op(fn, name or fn.__name__.rstrip("_"), tensors if isinstance(tensors, tuple) else
+               tuple(tensors.split()), tuple(lists.split()) if isinstance(lists, str) else lists,
+               promote, to_float, static_scalars, grad, saves, view, returns, differentiable,
+               out_dtype)
+        OPS[E.name] = E
+        if function:
+            f = _make_function(E, out)
+            for space in ((namespace,) if isinstance(namespace, str) else namespace):
+                ns = NAMESPACES.setdefault(space, {})
+                for n in (E.name, *aliases):
+                    ns[n] = f
+        if method:
+            m = _make_function(E, False, method=True)
+            for n in (E.name, *aliases):
+                METHODS[n] = m
+        if inplace:
+            m = _make_function(E, False, method=True, inplace=True)
+            for n in (E.name, *aliases):
+                METHODS[n + "_"] = m
+        for d in dunders:
+            METHODS[f"__{d}__"] = _make_dunder(E, d)
+        return fn
+    return register
+
+
+METHODS = {}
+
+
+def composite(method=True, function=True, namespace="", aliases=(), name=None):
+    """Register a Python function derived from other ops (no jit entry of its own)."""
+    def register(fn):
+        n = name or fn.__name__
+        if function:
+            for space in ((namespace,) if isinstance(namespace, str) else namespace):
+                for a in (n, *aliases):
+                    NAMESPACES.setdefault(space, {})[a] = fn
+        if method:
+            for a in (n, *aliases):
+                METHODS[a] = fn
+        return fn
+    return register
+
+
+def _make_function(E, has_out, method=False, inplace=False):
+    """Generate a Python function with the op's exact torch signature (fast: no generic binding)."""
+    params, defaults, star = [], {}, False
+    for i, p in enumerate(E.params):
+        pname = "self" if (method and i == 0) else p.name
+        if p.kind == p.VAR_POSITIONAL:
+            params.append(f"*{pname}")
+            star = True
+            continue
+        if p.kind == p.KEYWORD_ONLY and not star:
+            params.append("*")
+            star = True
+        if p.default is _EMPTY:
+            params.append(pname)
+        else:
+            defaults[pname] = p.default
+            params.append(f"{pname}=_D[{pname!r}]")
+    if has_out:
+        params += ([] if star else ["*"]) + ["out=None"]
+    names = ["self" if (method and i == 0) else p.name for i, p in enumerate(E.params)]
+    targs = ", ".join(names[i] for i in E.tpos)
+    sargs = ", ".join(n for n, p in zip(names, E.params) if p.name in E.snames)
+    fname = E.name + ("_" if inplace else "")
+    target = "_inplace" if inplace else "call"
+    extra = ", out" if has_out else ""
+    src = (f"def {fname}({', '.join(params)}):\n"
+           f"    return {target}(_E, ({targs}{',' if targs else ''}), ({sargs}{',' if sargs else ''}){extra})\n")
+    g = {"_E": E, "_D": defaults, "call": call, "_inplace": _inplace}
+    exec(src, g)
+    f = g[fname]
+    f.__qualname__ = fname
+    f.__module__ = "torchjax"
+    return f
+
+
+_REFLECTED = {"radd", "rsub", "rmul", "rtruediv", "rfloordiv", "rmod", "rpow", "rmatmul", "rand",
+              "ror", "rxor", "rlshift", "rrshift", "rdiv"}
+
+
+def _make_dunder(E, d):
+    sdef = tuple(p.default for p in E.params if p.name in E.snames)
+    if d.startswith("i") and d not in ("invert",):
+        return lambda self, other: _inplace(E, (self, other), sdef)
+    if d in _REFLECTED:
+        return lambda self, other: call(E, (other, self), sdef)
+    if len(E.tpos) == 1:
+        return lambda self: call(E, (self,), sdef)
+    return lambda self, other: call(E, (self, other), sdef)
+
+
+# ---------------------------------------------------------------- dispatch
+
+_scalar_cache = {}
+
+
+def scalar_array(v, dt):
+    key = (v, type(v), dt)
+    a = _scalar_cache.get(key)
+    if a is None:
+        if len(_scalar_cache) > 4096:
+            _scalar_cache.clear()
+        a = _scalar_cache[key] = jnp.asarray(v, dtype=dt.np)
+    return a
+
+
+_promo_cache = {}
+
+
+def _common_dtype(E, targs):
+    """torch's result_type over the promoted params (dim>0 tensors, 0-d tensors, numbers)."""
+    key = []
+    for i, a in enumerate(targs):
+        if E.tnames[i] in E.promote:
+            if isinstance(a, Tensor):
+                v = a._value
+                key.append((v.dtype, v.ndim == 0))
+            elif isinstance(a, (numbers.Number,)) and not isinstance(a, Tensor):
+                key.append(type(a) if not isinstance(a, bool) else bool)
+            elif isinstance(a, (list, tuple)):
+                key.extend((t._value.dtype, t._value.ndim == 0) for t in a if isinstance(t, Tensor))
+    key = (tuple(key), E.to_float, D._default[0])
+    r = _promo_cache.get(key)
+    if r is None:
+        dims, zeros, wrapped = [], [], []
+        for k in key[0]:
+            if isinstance(k, tuple):
+                (zeros if k[1] else dims).append(D._by_np[k[0]])
+            else:
+                wrapped.append(D.scalar_dtype(k(1) if k is not bool else True))
+        r = D.result_type_of(dims, zeros, wrapped)
+        if r is not None and E.to_float and r._cat < 2:
+            r = D._default[0]
+        _promo_cache[key] = r
+    return r
+
+
+def _to_array(a, dt):
+    if isinstance(a, Tensor):
+        return a._value
+    if a is None:
+        return None
+    if isinstance(a, numbers.Number):
+        return scalar_array(a, dt or D.scalar_dtype(a))
+    if isinstance(a, (list, tuple)):
+        return tuple(_to_array(x, dt) for x in a)
+    if hasattr(a, "__array__") or isinstance(a, jax.Array):
+        return jnp.asarray(a)
+    raise TypeError(f"expected Tensor as element but got {type(a).__name__}")
+
+
+def _freeze(v):
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, tuple):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, Tensor):
+        return v.item() if v.numel() == 1 else tuple(_freeze(x) for x in v.tolist())
+    if isinstance(v, dict):
+        return tuple(sorted(v.items()))
+    return v
+
+
+_PLAIN = {int, float, bool, str, type(None), D.dtype, complex}
+
+
+def _forward(E, key):
+    """The cached jitted forward for one (statics, dtype plan) key."""
+    statics, cdt, sscal, _ = key
+    fn, tnames, snames, promote = E.fn, E.tnames, E.snames, E.promote
+    cast = cdt.np if cdt is not None else None
+    sdict = dict(zip(snames, statics))
+
+    def f(*arrs):
+        kw = dict(sdict)
+        for n, a in zip(tnames, arrs):
+            if cast is not None and n in promote and a is not None:
+                a = tuple(x.astype(cast) for x in a) if isinstance(a, tuple) else a.astype(cast)
+            kw[n] = a
+        for n, v in sscal:
+            kw[n] = v
+        return fn(**kw)
+    return f, jax.jit(f)
+
+
+def call(E, targs, statics, out=None):
+    for s in statics:
+        if type(s) not in _PLAIN:
+            statics = _freeze(statics)
+            break
+    cdt = _common_dtype(E, targs) if E.promote else None
+    sscal = ()
+    if E.static_scalars:
+        sscal = tuple((n, a) for n, a in zip(E.tnames, targs)
+                      if n in E.static_scalars and isinstance(a, numbers.Number))
+        if sscal:
+            targs = tuple(None if (n in E.static_scalars and isinstance(a, numbers.Number)) else a
+                          for n, a in zip(E.tnames, targs))
+    key = (statics, cdt, sscal, D._default[0])
+    ent = E.fwd.get(key)
+    if ent is None:
+        ent = E.fwd[key] = _forward(E, key)
+    arrs = tuple(_to_array(a, cdt) for a in targs)
+    res = ent[1](*arrs)
+    multi = isinstance(res, tuple)
+    outs = res if multi else (res,)
+    if E.view is not None:
+        src = targs[0]
+        shape, stride, offset, comp = E.view(*meta_of(src), *statics)
+        results = [view_of(src, outs[0], shape, stride, offset, comp)]
+    else:
+        results = [wrap(o) for o in outs]
+    if STATE.enabled and E.differentiable:
+        _maybe_record(E, key, targs, arrs, results)
+    if out is not None:
+        _write_out(out, results)
+        return out
+    if multi:
+        return E.returns(*results) if E.returns else tuple(results)
+    return results[0]
+
+
+def _maybe_record(E, key, targs, arrs, results):
+    need = False
+    for a in targs:
+        if isinstance(a, Tensor):
+            if a._rg:
+                need = True
+                break
+        elif isinstance(a, (list, tuple)):
+            if any(isinstance(x, Tensor) and x._rg for x in a):
+                need = True
+                break
+    if need:
+        from ..autograd.graph import record
+        record(E, key, targs, arrs, results)
+
+
+def _write_out(out, results):
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    for o, r in zip(outs, results):
+        if r._rg and STATE.enabled:
+            raise RuntimeError(f"{'add'}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
+        v = r._value
+        if not D.can_cast(D._by_np[v.dtype], o.dtype):
+            raise RuntimeError(f"result type {D.SCALAR_NAME[D._by_np[v.dtype]]} can't be cast to "
+                               f"the desired output type {D.SCALAR_NAME[o.dtype]}")
+        if tuple(o.shape) != tuple(v.shape):
+            if o._vm is not None:
+                raise RuntimeError("out tensor is a view with a different shape")
+            o._st.value = v.astype(o.dtype.np)
+            o._st.version += 1
+        else:
+            o._assign(v.astype(o.dtype.np))
+
+
+def _inplace(E, targs, statics):
+    self = targs[0]
+    from ..autograd.graph import check_inplace, inplace_update
+    check_inplace(self)
+    r = call(E, targs, statics)
+    return inplace_update(self, r)

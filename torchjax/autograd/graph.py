@@ -1,0 +1,515 @@
+"""The tape: grad_fn nodes, recording, in-place bookkeeping and the backward engine."""
+import heapq
+import itertools
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .._tensor import Tensor, wrap
+from .grad_mode import STATE
+
+_seq = itertools.count()
+
+
+class Node:
+    """A grad_fn. ``next_functions`` is a tuple of (Node or None, output_nr) per tensor input."""
+    __slots__ = ("next_functions", "_seq", "_pre", "_post", "_tpre", "__weakref__", "__dict__")
+
+    def __init__(self):
+        self._seq = next(_seq)
+        self._pre = self._post = self._tpre = None
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def register_hook(self, fn):
+        self._post = (self._post or []) + [fn]
+        return _Handle(lambda: self._post.remove(fn))
+
+    def register_prehook(self, fn):
+        self._pre = (self._pre or []) + [fn]
+        return _Handle(lambda: self._pre.remove(fn))
+
+    @property
+    def metadata(self):
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
+
+    def release(self):
+        pass
+
+
+class _Handle:
+    __slots__ = ("_remove",)
+
+    def __init__(self, remove):
+        self._remove = remove
+
+    def remove(self):
+        try:
+            self._remove()
+        except ValueError:
+            pass
+
+
+class AccumulateGrad(Node):
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+        self.next_functions = ()
+        self._seq = float("inf")
+
+
+class OpNode(Node):
+    """A node of one op-table call: backward is a cached jitted vjp of the op's forward."""
+    __slots__ = ("op", "key", "arrs", "diff", "dpos", "fidx", "out_meta", "saved", "freed")
+
+    def apply(self, grads):
+        self._check_saved()
+        E = self.op
+        cts = tuple(grads[k]._value if grads[k] is not None else jnp.zeros(s, dt)
+                    for k, (s, dt) in zip(self.fidx, self.out_meta))
+        bkey = (self.key, self.diff, self.fidx)
+        if STATE.enabled:  # create_graph: the vjp is itself a recorded op
+            from .._ops.registry import call
+            vop = _vjp_op(E, bkey)
+            vop._configure(self.arrs, len(cts))
+            prims = [_with_edge(a, self.next_functions[i]) if i in self.dpos else wrap(a)
+                     for i, a in enumerate(_flat(self.arrs))]
+            cts_t = [grads[k] if grads[k] is not None else wrap(c)
+                     for k, c in zip(self.fidx, cts)]
+            res = call(vop, tuple(prims) + tuple(cts_t), ())
+            res = res if isinstance(res, tuple) else (res,)
+        else:
+            f = E.bwd.get(bkey)
+            if f is None:
+                f = E.bwd[bkey] = jax.jit(_vjp_fn(E, bkey))
+            res = [wrap(r) for r in f(self.arrs, cts)]
+        out = [None] * len(self.next_functions)
+        for p, r in zip(self.dpos, res):
+            out[p] = r
+        return out
+
+    def _check_saved(self):
+        if self.freed:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if "
+                "you need to access saved tensors after calling backward.")
+        for st, ver, desc in self.saved:
+            if st.version != ver:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: {desc} is at version {st.version}; expected version "
+                    f"{ver} instead. Hint: enable anomaly detection to find the operation that "
+                    "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+                    "check_nan=False).")
+
+    def release(self):
+        if self.saved or self.op.saves is None:
+            self.freed = True
+            self.arrs = None
+
+
+def _flat(arrs):
+    out = []
+    for a in arrs:
+        if isinstance(a, tuple):
+            out.extend(a)
+        else:
+            out.append(a)
+    return out
+
+
+def _with_edge(arr, edge):
+    t = wrap(arr)
+    if edge is not None:
+        t._grad_fn, t._output_nr, t._rg = edge[0], edge[1], True
+    return t
+
+
+def _vjp_fn(E, bkey):
+    """Python function (arrs, cts) -> grads of the diff inputs, for one forward key."""
+    key, diff, fidx = bkey
+    f = E.fwd[key][0]
+    multi = None
+
+    def bwd(arrs, cts):
+        def g(*d):
+            a = list(arrs)
+            for (i, j), v in zip(diff, d):
+                if j is None:
+                    a[i] = v
+                else:
+                    a[i] = a[i][:j] + (v,) + a[i][j + 1:]
+            out = f(*a)
+            if isinstance(out, tuple):
+                return tuple(out[k] for k in fidx)
+            return (out,)
+        prims = [arrs[i] if j is None else arrs[i][j] for i, j in diff]
+        _, vjp = jax.vjp(g, *prims)
+        return vjp(tuple(cts))
+    return bwd
+
+
+_vjp_ops = {}
+
+
+def _vjp_op(E, bkey):
+    """The vjp of one op as an op itself (for create_graph=True), inputs: flat primals + cts."""
+    o = _vjp_ops.get((E, bkey))
+    if o is None:
+        from .._ops.registry import Op
+        key, diff, fidx = bkey
+        bwd = _vjp_fn(E, bkey)
+        nargs = [None]
+
+        def fn(**kw):
+            flat = [kw[f"a{i}"] for i in range(len(kw))]
+            n = nargs[0]
+            arrs, it = [], iter(flat[:n])
+            for a in structure:
+                arrs.append(tuple(next(it) for _ in range(a)) if a is not None else next(it))
+            return tuple(bwd(arrs, flat[n:]))
+        structure = None
+        o = Op.__new__(Op)
+        o.__dict__.update(fn=fn, name=E.name + "_vjp", tnames=(), tpos=(), lists=frozenset(),
+                          snames=(), promote=(), to_float=False, static_scalars=frozenset(),
+                          grad_name=E.grad_name, saves=(), view=None, returns=None,
+                          differentiable=True, out_dtype=None, fwd={}, bwd={}, _node_cls=None)
+        _vjp_ops[(E, bkey)] = o
+
+        def configure(arrs, ncts):
+            nonlocal structure
+            structure = [len(a) if isinstance(a, tuple) else None for a in arrs]
+            nargs[0] = sum(1 if s is None else s for s in structure)
+            o.tnames = tuple(f"a{i}" for i in range(nargs[0] + ncts))
+        o._configure = configure
+    return o
+
+
+_node_classes = {}
+
+
+def node_class(name, base=OpNode):
+    cls = _node_classes.get((name, base))
+    if cls is None:
+        cls = _node_classes[(name, base)] = type(name, (base,), {"__slots__": ()})
+    return cls
+
+
+def edge_of(t):
+    g = t._grad_fn
+    if g is None:
+        if not t._rg:
+            return None
+        acc = t._acc
+        if acc is None:
+            acc = t._acc = AccumulateGrad(t)
+        return (acc, 0)
+    if t._base is not None and t._gv != t._st.gv:
+        _regen_view(t)
+        g = t._grad_fn
+    return (g, t._output_nr)
+
+
+def _regen_view(t):
+    """A view whose base was written in place under autograd: re-derive it from the base."""
+    from .._ops.registry import OPS, call
+    base = t._base
+    vm = t._vm
+    prev = STATE.enabled
+    STATE.enabled = True
+    try:
+        if vm is None:
+            t._grad_fn, t._output_nr = base._grad_fn, base._output_nr
+        else:
+            r = call(OPS["_view_read"], (base, wrap(vm.index_map())), (vm.shape,))
+            t._grad_fn, t._output_nr = r._grad_fn, 0
+    finally:
+        STATE.enabled = prev
+    t._gv = t._st.gv
+
+
+def _desc(t):
+    shape = list(t.shape)
+    d = f"[torch.{t.dtype._legacy} {shape}]"
+    if t._grad_fn is not None and not isinstance(t._grad_fn, AccumulateGrad):
+        n = t._grad_fn.name()
+        d += f", which is output {t._output_nr} of {n[:-9] if n.endswith('Backward0') else n}"
+    return d
+
+
+def record(E, key, targs, arrs, results):
+    edges, diff, dpos = [], [], []
+    for i, a in enumerate(targs):
+        items = a if isinstance(a, (list, tuple)) else (a,)
+        for j, x in enumerate(items):
+            if not isinstance(x, Tensor):
+                if isinstance(a, (list, tuple)):
+                    edges.append(None)
+                continue
+            if x._rg and x.dtype._cat >= 2:
+                if x._inference:
+                    raise RuntimeError(
+                        "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                        "created in inference mode in computation tracked by autograd. To work "
+                        "around this, you can make a clone to get a normal tensor and use it in "
+                        "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
+                dpos.append(len(edges))
+                diff.append((i, j if isinstance(a, (list, tuple)) else None))
+                edges.append(edge_of(x))
+            else:
+                edges.append(None)
+    if not diff:
+        return
+    fidx = tuple(k for k, r in enumerate(results) if r.dtype._cat >= 2)
+    if not fidx:
+        return
+    cls = E._node_cls
+    if cls is None:
+        name = E.grad_name if isinstance(E.grad_name, str) else E.grad_name(key)
+        cls = node_class(name)
+        if isinstance(E.grad_name, str):
+            E._node_cls = cls
+    n = cls()
+    n.op, n.key, n.arrs, n.diff, n.dpos, n.fidx = E, key, arrs, tuple(diff), tuple(dpos), fidx
+    n.next_functions = tuple(e if e is not None else (None, 0) for e in edges)
+    n.out_meta = tuple((results[k]._value.shape, results[k]._value.dtype) for k in fidx)
+    n.freed = False
+    saved = ()
+    if E.saves:
+        saved = []
+        for name in reversed(E.saves):
+            if name == "result":
+                t = results[0]
+                saved.append((t._st, t._st.version, None))
+            else:
+                t = targs[E.tnames.index(name)]
+                if isinstance(t, Tensor):
+                    saved.append((t._st, t._st.version, _desc(t)))
+    n.saved = saved
+    for k in fidx:
+        r = results[k]
+        r._grad_fn, r._output_nr, r._rg = n, k, True
+        if r._base is not None:
+            r._gv = r._st.gv
+    if saved:
+        for i, (st, ver, desc) in enumerate(saved):
+            if desc is None:
+                saved[i] = (st, ver, _desc(results[0]))
+
+
+# ---------------------------------------------------------------- in-place
+
+def check_inplace(t):
+    if not STATE.enabled:
+        return
+    if t._rg and t._grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    b = t._base
+    if b is not None and b._rg and b._grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+
+
+def inplace_update(self, r):
+    """Write result r into self (an in-place op), moving autograd history like torch."""
+    if r.dtype is not self.dtype:
+        if not D.can_cast(r.dtype, self.dtype):
+            raise RuntimeError(f"result type {D.SCALAR_NAME[r.dtype]} can't be cast to the desired "
+                               f"output type {D.SCALAR_NAME[self.dtype]}")
+        r = r._to_dtype(self.dtype)
+    if r.shape != self.shape:
+        if tuple(jnp.broadcast_shapes(tuple(r.shape), tuple(self.shape))) != tuple(self.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                               f"shape {list(jnp.broadcast_shapes(tuple(r.shape), tuple(self.shape)))}")
+    track = STATE.enabled and (r._rg or (self._base is not None and self._base._rg))
+    if not track:
+        self._assign(r._value)
+        return self
+    st = self._st
+    base = self._base
+    if self._vm is None:  # covers its whole storage: take over r's history
+        self._assign(r._value)
+        self._grad_fn, self._output_nr, self._rg = r._grad_fn, r._output_nr, True
+        if base is not None:
+            base._grad_fn, base._output_nr, base._rg = r._grad_fn, r._output_nr, True
+    else:  # a partial view: the base's history becomes CopySlices(base, r)
+        from .._ops.registry import OPS, call
+        if r.shape != self.shape:
+            r = call(OPS["expand"], (r,), (tuple(self.shape), False))
+        nb = call(OPS["_copy_slices"], (base, r, wrap(self._vm.index_map())), ())
+        st.value = nb._value
+        st.version += 1
+        self._vc, self._vv = r._value, st.version
+        base._grad_fn, base._output_nr, base._rg = nb._grad_fn, 0, True
+        self._rg = True
+    st.gv += 1
+    self._gv = st.gv if self._vm is None else self._gv
+    return self
+
+
+# ---------------------------------------------------------------- hooks
+
+def register_tensor_hook(t, hook):
+    if t._grad_fn is None:
+        t._hooks = (t._hooks or []) + [hook]
+        return _Handle(lambda: t._hooks.remove(hook))
+    node, nr = edge_of(t)
+    node._tpre = node._tpre or {}
+    node._tpre.setdefault(nr, []).append(hook)
+    return _Handle(lambda: node._tpre[nr].remove(hook))
+
+
+def add_retain_hook(t):
+    import weakref
+    ref = weakref.ref(t)
+    node, nr = edge_of(t)
+
+    def keep(g):
+        tt = ref()
+        if tt is not None:
+            tt._grad = g.detach() if tt._grad is None else tt._grad + g.detach()
+    node.__dict__.setdefault("_retain", {})[nr] = keep
+
+
+# ---------------------------------------------------------------- engine
+
+def run_backward(roots, grads, retain_graph, create_graph, inputs=None, accumulate=True):
+    """Run the graph from (tensor, grad) roots. With ``inputs``, return their grads (and only
+    accumulate into them when ``accumulate``)."""
+    edges = []
+    for i, t in enumerate(roots):
+        e = edge_of(t)
+        if e is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
+                               "grad_fn")
+        edges.append(e)
+    targets = {}
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            e = edge_of(t)
+            if e is None:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            targets.setdefault(e, []).append(i)
+    # discover the graph (iteratively), counting dependencies and pruning to the targets
+    deps, needed, order = {}, {}, []
+    stack = [(e[0], False) for e in edges]
+    seen = set()
+    while stack:
+        n, done = stack.pop()
+        if done:
+            order.append(n)
+            continue
+        if n in seen:
+            continue
+        seen.add(n)
+        stack.append((n, True))
+        for nx, _ in n.next_functions:
+            if nx is not None:
+                deps[nx] = deps.get(nx, 0) + 1
+                if nx not in seen:
+                    stack.append((nx, False))
+    target_nodes = {e[0] for e in targets}
+    for n in order:  # post-order: children first
+        needed[n] = (n in target_nodes) or (inputs is None) or \
+            any(nx is not None and needed.get(nx, False) for nx, _ in n.next_functions)
+    buffers = {}
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+    for (n, nr), g in zip(edges, grads):
+        _accum(buffers, n, nr, g)
+    ready = [(-n._seq, id(n), n) for n in {e[0] for e in edges} if deps.get(n, 0) == 0]
+    heapq.heapify(ready)
+    prev = STATE.enabled
+    STATE.enabled = bool(create_graph)
+    try:
+        while ready:
+            _, _, n = heapq.heappop(ready)
+            gs = buffers.pop(n, None) or {}
+            if n._tpre:
+                for nr, hooks in n._tpre.items():
+                    for h in hooks:
+                        if gs.get(nr) is not None:
+                            r = h(gs[nr])
+                            if r is not None:
+                                gs[nr] = r
+            ret = n.__dict__.get("_retain") if not isinstance(n, AccumulateGrad) else None
+            if ret:
+                for nr, keep in ret.items():
+                    if gs.get(nr) is not None:
+                        keep(gs[nr])
+            if n in target_nodes:
+                for nr_t, idxs in ((e[1], v) for e, v in targets.items() if e[0] is n):
+                    g = gs.get(nr_t)
+                    if isinstance(n, AccumulateGrad) and g is not None and n.variable._hooks:
+                        for h in n.variable._hooks:
+                            r = h(g)
+                            g = r if r is not None else g
+                    for i in idxs:
+                        captured[i] = g
+            if isinstance(n, AccumulateGrad):
+                if accumulate and (inputs is None or n in target_nodes) and gs.get(0) is not None:
+                    _accumulate_leaf(n.variable, gs[0], create_graph)
+            elif needed.get(n, False):
+                if n._pre:
+                    for h in n._pre:
+                        r = h(tuple(gs.get(i) for i in range(max(gs, default=-1) + 1)))
+                        if r is not None:
+                            gs = dict(enumerate(r))
+                nout = (max(n.fidx) + 1) if isinstance(n, OpNode) else n._nout
+                glist = [gs.get(i) for i in range(nout)]
+                if any(g is not None for g in glist):
+                    outs = n.apply(glist)
+                    if n._post:
+                        for h in n._post:
+                            h(tuple(outs), tuple(glist))
+                    for (nx, nr), g in zip(n.next_functions, outs):
+                        if nx is not None and g is not None and needed.get(nx, False):
+                            _accum(buffers, nx, nr, g)
+                if not retain_graph:
+                    n.release()
+            for nx, _ in n.next_functions:
+                if nx is not None:
+                    deps[nx] -= 1
+                    if deps[nx] == 0:
+                        heapq.heappush(ready, (-nx._seq, id(nx), nx))
+    finally:
+        STATE.enabled = prev
+    return captured
+
+
+def _accum(buffers, n, nr, g):
+    b = buffers.setdefault(n, {})
+    if b.get(nr) is None:
+        b[nr] = g
+    else:
+        b[nr] = b[nr] + g
+
+
+def _accumulate_leaf(var, g, create_graph):
+    if var._hooks:
+        for h in var._hooks:
+            r = h(g)
+            if r is not None:
+                g = r
+    if var._grad is None:
+        var._grad = g if create_graph else g.detach()
+    elif create_graph or var._grad._rg:
+        var._grad = var._grad + g
+    else:
+        var._grad._assign(_add(var._grad._value, g._value.astype(var._grad._value.dtype)))
+
+
+_add = jax.jit(jnp.add)

@@ -1,0 +1,2 @@
+"""torch.nn (modules arrive with the training-stack issue)."""
+from . import functional
