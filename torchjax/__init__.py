@@ -28,3 +28,5 @@ contiguous_format = preserve_format = channels_last = "torch.memory_format"
 for _name, _cls in __import__("torchjax._creation", fromlist=["LEGACY"]).LEGACY.items():
     globals()[_name] = _cls
 del _name, _cls
+
+from . import nn, linalg, fft, special, cuda, backends  # noqa: E402

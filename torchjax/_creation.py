@@ -202,3 +202,8 @@ def _legacy(dt):
 
 
 LEGACY = {d._legacy: _legacy(d) for d in D.ALL if d._legacy}
+
+
+def _rebuild_param(arr, requires_grad):
+    from .nn.parameter import Parameter
+    return Parameter(_rebuild(arr, False), requires_grad)

@@ -7,6 +7,8 @@ from .registry import op
 
 @op(promote=False, function=False, method=False, grad="ToCopyBackward0", saves=())
 def _to_copy(input, dtype):
+    if jnp.issubdtype(input.dtype, jnp.floating) and dtype._cat == 1:
+        input = input.astype(jnp.int64)  # float->int truncates then wraps, like torch on CPU
     return input.astype(dtype.np)
 
 

@@ -12,6 +12,7 @@ import numbers
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, wrap, view_of, _new
@@ -168,7 +169,7 @@ def scalar_array(v, dt):
     if a is None:
         if len(_scalar_cache) > 4096:
             _scalar_cache.clear()
-        a = _scalar_cache[key] = jnp.asarray(v, dtype=dt.np)
+        a = _scalar_cache[key] = jnp.asarray(np.asarray(v).astype(dt.np))  # ints wrap like torch
     return a
 
 
@@ -239,6 +240,9 @@ def _forward(E, key):
     cast = cdt.np if cdt is not None else None
     sdict = dict(zip(snames, statics))
 
+    var = next((i for i, p in enumerate(E.params) if p.kind == p.VAR_POSITIONAL), None)
+    pos = [p.name for p in E.params[:var + 1]] if var is not None else []
+
     def f(*arrs):
         kw = dict(sdict)
         for n, a in zip(tnames, arrs):
@@ -247,6 +251,9 @@ def _forward(E, key):
             kw[n] = a
         for n, v in sscal:
             kw[n] = v
+        if pos:  # a *varargs param: pass everything up to it positionally
+            args = [kw.pop(n) for n in pos]
+            return fn(*args[:-1], *args[-1], **kw)
         return fn(**kw)
     return f, jax.jit(f)
 

@@ -246,8 +246,16 @@ def _desc(t):
     d = f"[torch.{t.dtype._legacy} {shape}]"
     if t._grad_fn is not None and not isinstance(t._grad_fn, AccumulateGrad):
         n = t._grad_fn.name()
-        d += f", which is output {t._output_nr} of {n[:-9] if n.endswith('Backward0') else n}"
+        d += f", which is output {t._output_nr} of {n[:-9] if n.endswith('Backward0') else n},"
     return d
+
+
+def _inference_error():
+    raise RuntimeError(
+        "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+        "inference mode in computation tracked by autograd. To work around this, you can make a "
+        "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+        "`torch.inference_mode()`.")
 
 
 def record(E, key, targs, arrs, results):
@@ -256,16 +264,12 @@ def record(E, key, targs, arrs, results):
         items = a if isinstance(a, (list, tuple)) else (a,)
         for j, x in enumerate(items):
             if not isinstance(x, Tensor):
-                if isinstance(a, (list, tuple)):
+                if x is not None:
                     edges.append(None)
                 continue
+            if x._inference:
+                _inference_error()
             if x._rg and x.dtype._cat >= 2:
-                if x._inference:
-                    raise RuntimeError(
-                        "Inference tensors cannot be saved for backward. Please do not use Tensors "
-                        "created in inference mode in computation tracked by autograd. To work "
-                        "around this, you can make a clone to get a normal tensor and use it in "
-                        "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
                 dpos.append(len(edges))
                 diff.append((i, j if isinstance(a, (list, tuple)) else None))
                 edges.append(edge_of(x))
@@ -288,9 +292,12 @@ def record(E, key, targs, arrs, results):
     n.out_meta = tuple((results[k]._value.shape, results[k]._value.dtype) for k in fidx)
     n.freed = False
     saved = ()
-    if E.saves:
+    saves = E.saves if E.saves is not None else E.tnames
+    if callable(saves):  # what torch saves can depend on which inputs need grad
+        saves = saves({E.tnames[i] for i, _ in diff})
+    if saves:
         saved = []
-        for name in reversed(E.saves):
+        for name in reversed(saves):
             if name == "result":
                 t = results[0]
                 saved.append((t._st, t._st.version, None))

@@ -1,2 +1,3 @@
 """torch.nn (modules arrive with the training-stack issue)."""
 from . import functional
+from .parameter import Parameter
