@@ -18,6 +18,11 @@ from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, ful
                         zeros_like, ones_like, full_like, empty_like, empty_strided)
 from ._ops import install as _install
 from ._tensor_str import set_printoptions, get_printoptions
+from ._api import (is_tensor, is_storage, is_floating_point, is_complex, is_nonzero, numel,
+                   result_type, set_num_threads, get_num_threads, set_num_interop_threads,
+                   get_num_interop_threads, use_deterministic_algorithms,
+                   are_deterministic_algorithms_enabled,
+                   is_deterministic_algorithms_warn_only_enabled, compile)
 from . import _namespace
 from ._namespace import *  # noqa: F401,F403  (ops generated from the op table)
 

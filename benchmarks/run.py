@@ -1,0 +1,128 @@
+"""Side-by-side timings: torchjax eager vs a bare jax.jit call of the same function vs PyTorch eager.
+
+One process per framework (so imports and threads don't interfere), same workloads, reported as
+ratios. Usage: python benchmarks/run.py [--quick]
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+WORKLOADS = ["add", "mul_scalar", "tanh", "sum", "matmul"]
+SIZES = [64, 1024]
+CHAIN = 30
+
+
+def _timeit(fn, sync, min_time):
+    fn()
+    sync(fn())
+    n, t = 1, 0.0
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            r = fn()
+        sync(r)
+        t = time.perf_counter() - t0
+        if t > min_time:
+            return t / n * 1e6
+        n *= 2
+
+
+def _chain(x, w, lib):
+    h = x
+    for i in range(CHAIN // 3):
+        h = lib.tanh(h * w + 0.1)
+    return h.sum()
+
+
+def worker(framework, min_time):
+    res = {}
+    if framework == "torch":
+        import torch as lib
+        mk = lambda n: lib.rand(n, n)
+        sync = lambda r: None
+        grad = lambda f, x, w: lib.autograd.grad(f(x, w), [w])
+    elif framework == "torchjax":
+        import torchjax as lib
+        mk = lambda n: lib.rand(n, n) if hasattr(lib, "rand") else lib.ones(n, n)
+        sync = lambda r: (r[0] if isinstance(r, tuple) else r)._value.block_until_ready()
+        grad = lambda f, x, w: lib.autograd.grad(f(x, w), [w])
+    else:
+        import jax
+        import jax.numpy as lib
+        jax.config.update("jax_enable_x64", True)
+        mk = lambda n: jax.numpy.ones((n, n), jax.numpy.float32)
+        sync = lambda r: jax.block_until_ready(r)
+    ops = {"add": lambda a, b: a + b, "mul_scalar": lambda a, b: a * 2.5,
+           "tanh": lambda a, b: lib.tanh(a), "sum": lambda a, b: a.sum(),
+           "matmul": lambda a, b: a @ b}
+    for n in SIZES:
+        a, b = mk(n), mk(n)
+        for name in WORKLOADS:
+            f = ops[name]
+            if framework == "jax":
+                jf = jax.jit(f)
+                res[f"{name} {n}"] = _timeit(lambda: jf(a, b), sync, min_time)
+            else:
+                res[f"{name} {n}"] = _timeit(lambda: f(a, b), sync, min_time)
+        if framework == "jax":
+            g = jax.jit(jax.grad(lambda w, x: _chain(x, w, lib)))
+            res[f"chain fwd+bwd {n}"] = _timeit(lambda: g(b, a), sync, min_time)
+            res[f"add+grad-node {n}"] = res[f"add {n}"]
+        else:
+            w = b.clone().requires_grad_(True)
+            res[f"chain fwd+bwd {n}"] = _timeit(lambda: grad(lambda x, w: _chain(x, w, lib), a, w),
+                                                sync, min_time)
+            res[f"add+grad-node {n}"] = _timeit(lambda: a + w, sync, min_time)
+    print(json.dumps(res))
+
+
+def startup(cmd):
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", cmd], check=True, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+def main():
+    quick = "--quick" in sys.argv
+    min_time = 0.05 if quick else 0.3
+    out = {}
+    for fw in ["jax", "torchjax", "torch"]:
+        p = subprocess.run([sys.executable, __file__, "--worker", fw, str(min_time)],
+                           capture_output=True, text=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": ROOT})
+        if p.returncode:
+            print(p.stderr[-2000:])
+            sys.exit(1)
+        out[fw] = json.loads(p.stdout.strip().splitlines()[-1])
+    print(f"{'workload':24s} {'torchjax µs':>12s} {'jax.jit µs':>11s} {'torch µs':>9s} "
+          f"{'tj/jit':>7s} {'tj/torch':>8s}")
+    for k in out["torchjax"]:
+        tj, jx, pt = out["torchjax"][k], out["jax"][k], out["torch"][k]
+        print(f"{k:24s} {tj:12.1f} {jx:11.1f} {pt:9.1f} {tj / jx:7.2f} {tj / pt:8.2f}")
+    imp = {m: min(startup(f"import {m}") for _ in range(3)) for m in ("jax", "torchjax", "torch")}
+    print(f"\nimport time (best of 3): jax {imp['jax']:.2f}s, torchjax {imp['torchjax']:.2f}s "
+          f"({imp['torchjax'] / imp['jax']:.2f}x jax), torch {imp['torch']:.2f}s")
+    demo = os.path.join(ROOT, "examples", "demo.py")
+    if os.path.exists(demo):
+        env = {**os.environ, "PYTHONPATH": ROOT}
+        t = {}
+        for label, cmd in [("torch", [sys.executable, demo]),
+                           ("torchjax cold", [sys.executable, "-m", "torchjax", demo]),
+                           ("torchjax warm", [sys.executable, "-m", "torchjax", demo])]:
+            if label == "torchjax cold":
+                env["TORCHJAX_CACHE_DIR"] = os.path.join("/tmp", f"tj-cache-{os.getpid()}")
+            t0 = time.perf_counter()
+            subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, check=True)
+            t[label] = time.perf_counter() - t0
+        print("demo wall time: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        worker(sys.argv[2], float(sys.argv[3]))
+    else:
+        main()

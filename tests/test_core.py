@@ -1,0 +1,220 @@
+"""Core Tensor, dtype, view and autograd behaviour compared with real torch."""
+import numpy as np
+import pytest
+import torch
+
+import torchjax as tj
+
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
+          "float64", "complex64", "complex128"]
+
+
+def same(a, b):
+    """torchjax tensor a equals torch tensor b in dtype, shape and values."""
+    assert str(a.dtype) == str(b.dtype), (a.dtype, b.dtype)
+    assert tuple(a.shape) == tuple(b.shape)
+    bn = b.detach().float().numpy() if b.dtype == torch.bfloat16 else b.detach().numpy()
+    an = a.detach().float().numpy() if a.dtype is tj.bfloat16 else a.detach().numpy()
+    np.testing.assert_allclose(an, bn, rtol=1.3e-6, atol=1e-5, equal_nan=True)
+
+
+def test_dtype_objects():
+    for n in DTYPES:
+        d, t = getattr(tj, n), getattr(torch, n)
+        assert repr(d) == repr(t)
+        assert (d.is_floating_point, d.is_complex, d.itemsize, d.is_signed) == \
+            (t.is_floating_point, t.is_complex, t.itemsize, t.is_signed)
+    assert tj.float is tj.float32 and tj.long is tj.int64 and tj.half is tj.float16
+
+
+def test_promotion_tables():
+    for a in DTYPES:
+        for b in DTYPES:
+            assert str(tj.promote_types(getattr(tj, a), getattr(tj, b))) == \
+                str(torch.promote_types(getattr(torch, a), getattr(torch, b)))
+            assert tj.can_cast(getattr(tj, a), getattr(tj, b)) == \
+                torch.can_cast(getattr(torch, a), getattr(torch, b))
+
+
+@pytest.mark.parametrize("a,b", [(np.int32, 2.5), (np.int8, 300), (np.float16, 2.5),
+                                 (np.bool_, 1), (np.int64, True), (np.float64, 1)])
+def test_scalar_category_promotion(a, b):
+    x = np.ones(3, dtype=a)
+    same(tj.from_numpy(x) * b, torch.from_numpy(x) * b)
+    assert str(tj.result_type(tj.from_numpy(x), b)) == str(torch.result_type(torch.from_numpy(x), b))
+
+
+def test_zero_dim_participates_by_category():
+    a = tj.tensor(2.5, dtype=tj.float64) * tj.ones(2)
+    assert a.dtype is tj.float32
+    assert (tj.tensor([1, 2]) / tj.tensor([2, 2])).dtype is tj.float32
+
+
+@pytest.mark.parametrize("data", [[1, 2], [1., 2], [True, False], [1j], [[1, 2], [3, 4]], 3, 2.5,
+                                  [], [np.float64(1.)], np.ones(2), np.arange(3, dtype=np.int16)])
+def test_tensor_dtype_inference(data):
+    same(tj.tensor(data), torch.tensor(data))
+
+
+def test_size_device_and_metadata():
+    x, t = tj.ones(2, 3), torch.ones(2, 3)
+    assert repr(x.shape) == repr(t.shape) == "torch.Size([2, 3])"
+    assert x.size(1) == 3 and x.size(-1) == 3 and x.dim() == 2 and x.numel() == 6
+    assert x.stride() == t.stride() and x.is_contiguous()
+    assert repr(tj.device("cpu")) == repr(torch.device("cpu"))
+    assert repr(tj.device("cuda:1")) == repr(torch.device("cuda:1"))
+    assert str(x.device) == "cpu" and x.element_size() == 4
+    assert x.type() == "torch.FloatTensor" and x.long().type() == "torch.LongTensor"
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        x.size(2)
+
+
+def test_conversions():
+    x = tj.tensor([1.5, -2.5])
+    assert x.tolist() == [1.5, -2.5] and x[0].item() == 1.5
+    assert x.int().dtype is tj.int32 and x.double().dtype is tj.float64
+    assert x.to(tj.float32) is x and x.float() is x
+    assert x.to(tj.float64, copy=True).dtype is tj.float64
+    assert np.asarray(x).tolist() == [1.5, -2.5]
+    assert tj.FloatTensor([1, 2]).dtype is tj.float32 and tj.LongTensor(2, 3).shape == (2, 3)
+    assert isinstance(tj.ones(2), tj.FloatTensor) and not isinstance(tj.ones(2), tj.LongTensor)
+    with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
+        tj.ones(2).item()
+    with pytest.raises(RuntimeError, match="Can't call numpy"):
+        tj.ones(2, requires_grad=True).numpy()
+
+
+def test_cuda_absent_error():
+    if tj.cuda.is_available():
+        pytest.skip("accelerator present")
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+        tj.ones(2).cuda()
+
+
+def test_views_alias_and_strides():
+    for lib in (tj, torch):
+        x = lib.zeros(3, 4)
+        v = x.t()
+        assert v.stride() == (1, 4) and v._is_view() and v._base is x
+        v[1].fill_(7)
+        d = x.diagonal()
+        d.add_(1)
+        assert x._version == d._version == 2
+        s = x[1:, ::2]
+        assert s.stride() == (4, 2) and s.storage_offset() == 4
+        s.zero_()
+        if lib is tj:
+            ours = x
+    same(ours, x)
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        tj.zeros(3, 4).t().view(12)
+
+
+def test_multi_level_view_writes():
+    x = tj.arange(24.).reshape(2, 3, 4) if hasattr(tj, "arange") else \
+        tj.tensor(np.arange(24.).reshape(2, 3, 4), dtype=tj.float32)
+    t = torch.arange(24.).reshape(2, 3, 4)
+    for f in [lambda a: a[1].t()[2:, 1], lambda a: a.permute(2, 0, 1)[1:3, :, 0],
+              lambda a: a.view(6, 4)[::2].unsqueeze(0)[0, 1]]:
+        f(x).mul_(-1)
+        f(t).mul_(-1)
+        same(x, t)
+
+
+def test_custom_function():
+    class Cube(tj.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.save_for_backward(x)
+            ctx.k = k
+            return x ** 3 * k
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return g * 3 * x ** 2 * ctx.k, None
+
+    x = tj.tensor([1., 2.], requires_grad=True)
+    y = Cube.apply(x, 2.0)
+    assert y.grad_fn.name() == "CubeBackward"
+    y.sum().backward()
+    assert x.grad.tolist() == [6., 24.]
+
+
+def test_function_setup_context_and_multiple_outputs():
+    class Split(tj.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.mark_non_differentiable(output[1])
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2
+
+    x = tj.ones(2, requires_grad=True)
+    a, b = Split.apply(x)
+    assert a.requires_grad and not b.requires_grad
+    a.sum().backward()
+    assert x.grad.tolist() == [2., 2.]
+
+
+def test_create_graph_higher_order():
+    x = tj.tensor(2., requires_grad=True)
+    y = x ** 3
+    g, = tj.autograd.grad(y, x, create_graph=True)
+    g2, = tj.autograd.grad(g, x, create_graph=True)
+    g3, = tj.autograd.grad(g2, x)
+    assert (g.item(), g2.item(), g3.item()) == (12., 12., 6.)
+
+
+def test_hooks_and_retain_grad():
+    x = tj.ones(2, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(g.tolist()))
+    x.register_hook(lambda g: g * 10)
+    (y * y).sum().backward()
+    assert seen == [[4., 4.]] and y.grad.tolist() == [4., 4.] and x.grad.tolist() == [80., 80.]
+
+
+def test_grad_modes():
+    x = tj.ones(2, requires_grad=True)
+    with tj.no_grad():
+        assert not (x * 2).requires_grad
+        with tj.enable_grad():
+            assert (x * 2).requires_grad
+    assert tj.is_grad_enabled()
+
+    @tj.no_grad()
+    def f():
+        return x * 2
+    assert not f().requires_grad
+    tj.set_grad_enabled(False)
+    assert not tj.is_grad_enabled()
+    tj.set_grad_enabled(True)
+    with tj.inference_mode():
+        assert tj.is_inference_mode_enabled() and tj.ones(1).is_inference()
+
+
+def test_backward_inputs_and_accumulation():
+    a = tj.ones(2, requires_grad=True)
+    b = tj.ones(2, requires_grad=True)
+    (a * b * 3).sum().backward(inputs=[a])
+    assert a.grad.tolist() == [3., 3.] and b.grad is None
+    g = a.grad
+    (a * 2).sum().backward()
+    assert g.tolist() == [5., 5.]  # accumulated in place
+
+
+def test_detach_and_requires_grad_errors():
+    with pytest.raises(RuntimeError, match="only Tensors of floating point"):
+        tj.ones(2, dtype=tj.long).requires_grad_()
+    y = tj.ones(2, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="leaf variables"):
+        y.requires_grad = False
+    assert not y.detach().requires_grad and y.detach()._version == y._version
