@@ -276,16 +276,27 @@ class CPUGenerator:
             real = f32 if dt == np.complex64 else f64
             out = self.uniform(shape + (2,), real, low, high)
             return out.view(dt).reshape(shape)
+        if not (dt == f32 or dt == f64 or _is_reduced(dt)):
+            raise _not_implemented("check_uniform_bounds", dt)
+        fmax = float(_finfo(dt).max)
+        for v, what in ((low, "from"), (high, "to")):
+            if not -fmax <= v <= fmax:
+                raise RuntimeError(f"{what} is out of bounds for {_CPP_NAMES[dt.name]}")
         if not low <= high:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                                f"from={_g(low)} > to={_g(high)}")
+        if not high - low <= fmax:
+            raise RuntimeError(
+                f"uniform_ expects to-from <= std::numeric_limits<{_scalar_name(dt)}>::max(), "
+                f"but found to={_g(high)} and from={_g(low)} which result in to-from to "
+                "exceed the limit")
         n = _numel(shape)
         if dt == f64:
             x = self._uniform53(n)
             rng = f64(high) - f64(low)
             v = M.fma64(x, rng, low) if low != 0 else x * rng
             v = np.where(v == f64(high), f64(low), v)
-        elif dt == f32 or _is_reduced(dt):
+        else:
             lo, hi = f32(low), f32(high)
             x = self._uniform24(n)
             rng = hi - lo
@@ -293,8 +304,6 @@ class CPUGenerator:
             v = v.astype(dt)
             to_s, from_s = from_double(high, dt), from_double(low, dt)
             v = np.where(v == to_s, from_s, v).astype(dt)
-        else:
-            raise _not_implemented("check_uniform_bounds", dt)
         return v.reshape(shape)
 
     def normal(self, shape, dtype=f32, mean=0.0, std=1.0, scalar_path=False):
@@ -341,6 +350,8 @@ class CPUGenerator:
         """torch.normal(mean, std) with a tensor mean and/or std (numpy arrays or
         floats): draw normal(0, std or 1) in the output dtype, then mul/add."""
         mt, st = isinstance(mean, np.ndarray), isinstance(std, np.ndarray)
+        if not (mt or st):
+            raise TypeError("normal_tensor needs an array mean or std; use normal(shape, ...)")
         if st and std.size and np.min(std) < 0:
             raise RuntimeError("normal expects all elements of std >= 0.0")
         if mt and not st:
@@ -359,6 +370,8 @@ class CPUGenerator:
         return _binop(out, mean, np.add, dt)
 
     def log_normal(self, shape, dtype=f32, mean=1.0, std=2.0):
+        if not std > 0:
+            raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_g(std)}")
         shape = _shape(shape)
         z = self._normal_doubles(_numel(shape), mean, std)
         return from_double(M.libm(M.exp, z), dtype).reshape(shape)
@@ -366,6 +379,8 @@ class CPUGenerator:
     def exponential(self, shape, dtype=f32, lambd=1.0):
         """Tensor.exponential_: -1/lambda * log1p(-u) in double."""
         shape, dt = _shape(shape), np.dtype(dtype)
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_g(lambd)}")
         if dt.kind != "f" and not _is_reduced(dt):
             raise RuntimeError(
                 "Exponential distribution is a continuous probability distribution. "
@@ -375,13 +390,21 @@ class CPUGenerator:
         return from_double(v, dt).reshape(shape)
 
     def geometric(self, shape, dtype=f32, p=0.5):
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_g(p)}")
         shape = _shape(shape)
         u = self._uniform53(_numel(shape))
         v = np.ceil(M.libm(M.log, u) / M.log1p(-p))
         return from_double(v, dtype).reshape(shape)
 
     def cauchy(self, shape, dtype=f32, median=0.0, sigma=1.0):
-        shape = _shape(shape)
+        if not sigma > 0:
+            raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_g(sigma)}")
+        shape, dt = _shape(shape), np.dtype(dtype)
+        if dt.kind != "f" and not _is_reduced(dt):
+            raise RuntimeError("Cauchy distribution is a continuous probability distribution. "
+                               f"dtype must be a floating point but you specified "
+                               f"{_CPP_NAMES.get(dt.name, dt.name)}")
         u = self._uniform53(_numel(shape))
         t = M.libm(M.tan, np.pi * (u - 0.5))
         return from_double(M.fma64(sigma, t, median), dtype).reshape(shape)
@@ -503,9 +526,19 @@ class CPUGenerator:
     def multinomial(self, probs, num_samples, replacement=False):
         """torch.multinomial on a 1-D or 2-D numpy array of probabilities."""
         probs = np.asarray(probs)
+        _check_multinomial(probs, num_samples, replacement)
+        if probs.size == 0:
+            return np.empty(probs.shape[:-1] + (num_samples,), np.int64)
         rows = probs.reshape(-1, probs.shape[-1])
         k = probs.shape[-1]
         if not replacement or num_samples == 1:
+            with np.errstate(invalid="ignore"):
+                ok = rows.max() < np.inf and rows.min() >= 0
+            if not ok:
+                raise RuntimeError(
+                    "probability tensor contains either `inf`, `nan` or element < 0")
+            if np.any(rows.astype(f64).sum(axis=1) == 0):
+                raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
             q = self.exponential(probs.shape, probs.dtype, 1.0).reshape(rows.shape)
             r = (rows / q).astype(probs.dtype)
             if num_samples == 1:
@@ -516,6 +549,7 @@ class CPUGenerator:
             acc = f64 if probs.dtype == f64 else f32
             out = np.empty((rows.shape[0], num_samples), np.int64)
             for i, row in enumerate(rows.astype(acc)):
+                _check_row(row)
                 cum = np.cumsum(row, dtype=acc)
                 cum = cum / cum[-1]
                 cum[k - 1] = 1
@@ -547,6 +581,35 @@ class CPUGenerator:
 
 
 # ------------------------------------------------------------- helpers ----
+
+def _check_multinomial(probs, n, replacement):
+    dt = probs.dtype
+    if not (dt.kind == "f" or _is_reduced(dt)):
+        raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
+                           f"{_scalar_name(dt)}")
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if probs.shape[-1] > 1 << 24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    if n <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and n > probs.shape[-1]:
+        raise RuntimeError(
+            "cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+
+
+def _check_row(row):
+    """MultinomialKernel.cpp's per-row checks, in its order."""
+    for v in row.tolist():
+        if not v >= 0:
+            raise RuntimeError(
+                "invalid multinomial distribution (encountering probability entry < 0)")
+        if not math.isfinite(v):
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry = infinity or NaN)")
+    if not row.sum() > 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+
 
 def _topk(row, k):
     """torch's CPU topk indices; ties (zero probabilities) replay libstdc++."""
@@ -601,6 +664,10 @@ def _binop(out, other, op, dt):
     return op(out.astype(ct), other.astype(ct)).astype(dt)
 
 
+def _finfo(dt):
+    return ml_dtypes.finfo(dt) if _is_reduced(dt) else np.finfo(dt)
+
+
 def _digits(dt):
     dt = np.dtype(dt)
     return {F16: 11, BF16: 8, np.dtype(f32): 24, np.dtype(f64): 53}[dt]
@@ -633,7 +700,7 @@ def _update_to(to, dt):
 def _check_range(frm, to_inc, dt):
     dt = np.dtype(dt)
     if dt.kind == "f" or _is_reduced(dt):
-        info = ml_dtypes.finfo(dt) if _is_reduced(dt) else np.finfo(dt)
+        info = _finfo(dt)
         lo, hi = float(info.min), float(info.max)
     elif dt == np.uint64:
         lo, hi = 0, (1 << 63) - 1

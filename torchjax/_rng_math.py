@@ -45,7 +45,8 @@ def fma32(a, b, c):
     # double-round wrongly (normal range); other sums go straight to float32.
     risky = ((bits & 0x1FFFFFFF) == 0x10000000) | (np.abs(s) < 2.0 ** -125)
     if np.any(risky):
-        s = np.where(risky, _round_odd(s, _two_sum(p, c)[1]), s)
+        with np.errstate(all="ignore"):
+            s = np.where(risky, _round_odd(s, _two_sum(p, c)[1]), s)
     return s.astype(f32)
 
 
@@ -59,17 +60,17 @@ def fma64(a, b, c):
     """float64 fma (Boldo-Melquiond emulation: exact product, sum of three with
     round-to-odd)."""
     a, b, c = (np.asarray(v, dtype=f64) for v in (a, b, c))
-    ph = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
-    th, tl = _two_sum(c, ph)
-    s, e = _two_sum(tl, pl)
-    v = _round_odd(s, e)
-    out = th + v
-    # zero product: plain c (keeps the sign rules of a real fma)
-    return np.where(ph == 0, ph + c, out) if np.ndim(out) else (
-        ph + c if ph == 0 else out)
+    with np.errstate(all="ignore"):   # inf/nan inputs take the plain path below
+        ph = a * b
+        ah, al = _split(a)
+        bh, bl = _split(b)
+        pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
+        th, tl = _two_sum(c, ph)
+        s, e = _two_sum(tl, pl)
+        out = th + _round_odd(s, e)
+    # zero or non-finite product: plain ph + c is exact there
+    plain = (ph == 0) | ~np.isfinite(ph) | ~np.isfinite(c)
+    return np.where(plain, ph + c, out) if np.ndim(out) else (ph + c if plain else out)
 
 
 # ------------------------------------------------- Cephes float32 (AVX2) ----
@@ -147,6 +148,18 @@ def libm(fn, x):
     return np.fromiter(map(fn, x.ravel().tolist()), f64, x.size).reshape(x.shape)
 
 
-log = math.log
-log1p = math.log1p
-sin, cos, tan, exp = math.sin, math.cos, math.tan, math.exp
+def _ieee(fn, np_fn):
+    """math.fn, but returning the IEEE value (inf, nan) where Python raises;
+    glibc returns the same values there."""
+    def f(x):
+        try:
+            return fn(x)
+        except (ValueError, OverflowError):
+            with np.errstate(all="ignore"):
+                return float(np_fn(f64(x)))
+    return f
+
+
+log, log1p = _ieee(math.log, np.log), _ieee(math.log1p, np.log1p)
+sin, cos, tan = _ieee(math.sin, np.sin), _ieee(math.cos, np.cos), _ieee(math.tan, np.tan)
+exp = _ieee(math.exp, np.exp)
