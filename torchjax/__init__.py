@@ -3,6 +3,23 @@ import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)  # int64/float64 exist; explicit dtypes everywhere
 
+
+def _compile_cache():
+    """JAX's persistent compilation cache, on by default (TORCHJAX_COMPILE_CACHE=0 turns it off;
+    TORCHJAX_CACHE_DIR moves it). Small op compiles take 20-50 ms, so cache them all."""
+    import os
+    if os.environ.get("TORCHJAX_COMPILE_CACHE", "1") == "0":
+        return
+    d = os.environ.get("TORCHJAX_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "torchjax", "xla")
+    _jax.config.update("jax_compilation_cache_dir", d)
+    _jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    _jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+_compile_cache()
+
 from . import _dtype
 from ._dtype import (dtype, finfo, iinfo, get_default_dtype, set_default_dtype, promote_types,
                      can_cast)

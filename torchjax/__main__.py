@@ -7,6 +7,7 @@ SCRIPT runs as `__main__` just as `python SCRIPT` would run it, except that
 `import torch` (and every `torch.X`) loads torchjax.
 """
 
+import importlib
 import importlib.util
 import os
 import runpy
@@ -32,23 +33,39 @@ def _runner_frame(tb):
     return filename in (_HERE, runpy.__file__) or filename.startswith("<frozen runpy")
 
 
+def _import_machinery(filename):
+    return filename.startswith("<frozen importlib") or filename == importlib.__file__
+
+
 def _clean_traceback(tb):
-    """Drop the runner's own frames in front and the import hook's frames."""
+    """Drop the runner's frames in front, and the import hook's frames with
+    the import machinery around them (python hides that machinery too)."""
     while tb is not None and _runner_frame(tb):
         tb = tb.tb_next
-    hook_file = _import_hook.__file__
-    first, prev = None, None
+    frames = []
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename != hook_file:
-            if prev is None:
-                first = tb
-            else:
-                prev.tb_next = tb
-            prev = tb
+        frames.append(tb)
         tb = tb.tb_next
-    if prev is not None:
-        prev.tb_next = None
-    return first
+    names = [t.tb_frame.f_code.co_filename for t in frames]
+    drop = set()
+    for i, name in enumerate(names):
+        if name != _import_hook.__file__:
+            continue
+        drop.add(i)
+        j = i - 1
+        while j >= 0 and _import_machinery(names[j]):
+            drop.add(j)
+            j -= 1
+        j = i + 1
+        while j < len(names) and _import_machinery(names[j]):
+            drop.add(j)
+            j += 1
+    kept = [t for i, t in enumerate(frames) if i not in drop]
+    for a, b in zip(kept, kept[1:]):
+        a.tb_next = b
+    if kept:
+        kept[-1].tb_next = None
+    return kept[0] if kept else None
 
 
 def _report_and_exit(exc):
