@@ -60,6 +60,14 @@ def _clean_traceback(tb):
         while j < len(names) and _import_machinery(names[j]):
             drop.add(j)
             j += 1
+    # torch's ops are C++: its tracebacks end at the user's line. Drop torchjax's trailing frames
+    # (TORCHJAX_FULL_TRACEBACK=1 keeps them, for debugging torchjax itself).
+    if os.environ.get("TORCHJAX_FULL_TRACEBACK") != "1":
+        pkg = os.path.dirname(_HERE) + os.sep
+        i = len(names)
+        while i > 1 and names[i - 1].startswith(pkg):
+            i -= 1
+        drop.update(range(i, len(names)))
     kept = [t for i, t in enumerate(frames) if i not in drop]
     for a, b in zip(kept, kept[1:]):
         a.tb_next = b

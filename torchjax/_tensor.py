@@ -453,6 +453,31 @@ class Tensor:
         from ._ops.registry import OPS, call
         return call(OPS["_to_copy"], (self,), (dtype,))
 
+    def resize_(self, *sizes, memory_format=None):
+        """Keep the leading elements in row-major order; new elements are zero (torch leaves them
+        uninitialised)."""
+        from ._ops._util import shape_arg
+        shape = shape_arg(sizes)
+        if self._rg and self._grad_fn is None and STATE.enabled:
+            raise RuntimeError("cannot resize variables that require grad")
+        flat = jnp.ravel(self._value)
+        n = int(np.prod(shape))
+        flat = flat[:n] if n <= flat.size else jnp.concatenate(
+            [flat, jnp.zeros(n - flat.size, flat.dtype)])
+        self._st, self._vm, self._vv, self._base = Storage(flat.reshape(shape)), None, -1, None
+        return self
+
+    def resize_as_(self, other, memory_format=None):
+        return self.resize_(other.shape)
+
+    def set_(self, source=None, storage_offset=0, size=None, stride=None):
+        """Make this tensor alias source (a Tensor), like torch's set_(Tensor)."""
+        if source is None:
+            self._st, self._vm, self._vv = Storage(jnp.zeros((0,), self._value.dtype)), None, -1
+        else:
+            self._st, self._vm, self._vv = source._st, source._vm, -1
+        return self
+
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False, **kw):
         from ._creation import tensor
         return tensor(data, dtype=dtype or self.dtype, device=device or self.device,

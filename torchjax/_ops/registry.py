@@ -276,7 +276,10 @@ def call(E, targs, statics, out=None):
     if ent is None:
         ent = E.fwd[key] = _forward(E, key)
     arrs = tuple(_to_array(a, cdt) for a in targs)
-    res = ent[1](*arrs)
+    try:
+        res = ent[1](*arrs)
+    except Exception as e:  # a torch error raised while tracing: drop JAX's frames and note
+        raise _user_error(e)
     multi = isinstance(res, tuple)
     outs = res if multi else (res,)
     if E.view is not None:
@@ -293,6 +296,16 @@ def call(E, targs, statics, out=None):
     if multi:
         return E.returns(*results) if E.returns else tuple(results)
     return results[0]
+
+
+def _user_error(e):
+    notes = getattr(e, "__notes__", None)
+    if notes:
+        e.__notes__ = [n for n in notes if "JAX_TRACEBACK_FILTERING" not in n]
+    e.__traceback__ = None
+    e.__cause__ = None
+    e.__suppress_context__ = True
+    return e
 
 
 def _maybe_record(E, key, targs, arrs, results):

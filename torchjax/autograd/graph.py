@@ -158,7 +158,8 @@ def _vjp_fn(E, bkey):
             return (out,)
         prims = [arrs[i] if j is None else arrs[i][j] for i, j in diff]
         _, vjp = jax.vjp(g, *prims)
-        return vjp(tuple(cts))
+        # torch's complex grads are the conjugates of JAX's cotangents (identity for reals)
+        return tuple(jnp.conj(r) for r in vjp(tuple(jnp.conj(c) for c in cts)))
     return bwd
 
 
@@ -320,6 +321,11 @@ def record(E, key, targs, arrs, results):
 # ---------------------------------------------------------------- in-place
 
 def check_inplace(t):
+    if t._inference and not STATE.inference:
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                           "allowed.You can make a clone to get a normal tensor before doing "
+                           "inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
+                           "details.")
     if not STATE.enabled:
         return
     if t._rg and t._grad_fn is None:
