@@ -426,10 +426,10 @@ class Tensor:
     def bool(self, memory_format=None):
         return self.to(D.bool)
 
-    def cfloat(self):
+    def cfloat(self, memory_format=None):
         return self.to(D.complex64)
 
-    def cdouble(self):
+    def cdouble(self, memory_format=None):
         return self.to(D.complex128)
 
     def to(self, *args, **kwargs):
@@ -493,15 +493,21 @@ def _parse_to(t, args, kwargs):
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
     kwargs.pop("memory_format", None)
+    flags = []  # positional non_blocking, copy
     for a in args:
-        if isinstance(a, D.dtype):
+        if isinstance(a, bool):
+            flags.append(a)
+        elif isinstance(a, D.dtype):
             dtype = a
         elif isinstance(a, Tensor):
             dev, dtype = a.device, a.dtype
         elif isinstance(a, (str, device, int)):
             dev = device(a)
-        elif isinstance(a, bool):
-            pass
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments - got "
+                            f"({type(a).__name__})")
+    if len(flags) > 1:
+        copy = flags[1]
     if kwargs:
         raise TypeError(f"to() received an invalid combination of arguments - got unexpected "
                         f"keyword arguments {list(kwargs)}")

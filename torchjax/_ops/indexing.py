@@ -189,6 +189,3 @@ def _real_prop(self):
 
 Tensor.real = property(_real_prop)
 Tensor.imag = property(lambda self: call(OPS["imag"], (self,), ()))
-Tensor.T = property(lambda self: self.permute(tuple(reversed(range(self.dim())))))
-Tensor.mT = property(lambda self: self.transpose(-2, -1))
-Tensor.H = property(lambda self: self.t().conj() if hasattr(self, "conj") else self.t())

@@ -1,90 +1,869 @@
-"""Reductions."""
+"""Reductions and scans: sum/mean/prod/std/var, max/min/amax/amin/argmax, all/any, norm,
+logsumexp, cumulative ops, softmax, diff/trapezoid, histc/bincount, count_nonzero.
+
+Gradients follow torch at its special points (see /work/shared/reference): amax/amin and full
+max/min split ties evenly (full max/min also among NaNs), max(dim) sends the gradient to the
+returned index, std at 0 and norms at 0 have gradient 0."""
+import builtins as _b
+import math
+import numbers
+import warnings
+from functools import partial
+
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax import lax
 
 from .. import _dtype as D
-from ._util import wrap_dims, wrap_dim
-from .registry import op
+from .. import return_types as RT
+from .._tensor import Tensor, wrap
+from ._util import wrap_dim
+from .registry import op, composite, call, OPS
 
 RED = dict(out=True)
+_I64 = jnp.int64
+
+
+# ---------------------------------------------------------------- helpers
+
+def _axes(dim, ndim, empty_is_all=True):
+    """torch reduction ``dim`` (None, int or sequence) -> tuple of non-negative axes.
+
+    None (and an empty sequence when ``empty_is_all``) reduce every dim. A 0-d tensor accepts
+    dims -1 and 0 and has no axis to reduce."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    if not dims:
+        return tuple(range(ndim)) if empty_is_all else ()
+    out = []
+    for d in dims:
+        w = wrap_dim(int(d), ndim)
+        if w in out:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        out.append(w)
+    return tuple(out) if ndim else ()
+
+
+def _name(dt):
+    return D.SCALAR_NAME[D.from_np(dt)]
+
+
+def _is_float(a):
+    return jnp.issubdtype(a.dtype, jnp.inexact)
+
+
+def _is_complex(a):
+    return jnp.issubdtype(a.dtype, jnp.complexfloating)
 
 
 def _acc_dtype(a, dtype):
     """torch: integer/bool sums and products accumulate in int64 unless dtype= says otherwise."""
     if dtype is not None:
         return dtype.np
-    if not jnp.issubdtype(a.dtype, jnp.inexact):
-        return jnp.int64
+    if not _is_float(a):
+        return _I64
     return a.dtype
 
 
-@op(**RED, promote=False, saves=())
+def _no_identity(name, x, axes, full, kind=RuntimeError):
+    """max/min/amax/argmax-style reductions have no identity: empty reductions are errors."""
+    if full and x.size == 0:
+        tail = "" if name in ("argmax", "argmin") else \
+            " Specify the reduction dim with the 'dim' argument."
+        raise (IndexError if name in ("argmax", "argmin") else RuntimeError)(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{tail}")
+    for a in axes:
+        if x.shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
+def _expand(y, axes, keepdim):
+    return y if keepdim else jnp.expand_dims(y, axes)
+
+
+def _even_chooser(reducer, nan_aware):
+    """max/min-style reduction whose gradient is split evenly between the tied elements.
+
+    nan_aware (torch's evenly_distribute_backward, used by full max()/min()/median()): a NaN
+    result shares the gradient among the NaNs. Otherwise (amax/amin): mask = (input == result),
+    so a NaN result gives NaN gradients to its whole slice, as torch's grad / count * mask."""
+    @partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+    def f(x, axes, keepdim):
+        return reducer(x, axis=axes, keepdims=keepdim)
+
+    @f.defjvp
+    def _jvp(axes, keepdim, primals, tangents):
+        (x,), (t,) = primals, tangents
+        y = f(x, axes, keepdim)
+        yk = _expand(y, axes, keepdim)
+        m = x == yk
+        if nan_aware:
+            m = m | (jnp.isnan(x) & jnp.isnan(yk))
+        w = m.astype(x.dtype) / jnp.sum(m, axis=axes, keepdims=True).astype(x.dtype)
+        return y, jnp.sum(t * w, axis=axes, keepdims=keepdim)
+    return f
+
+
+_amax = _even_chooser(jnp.max, False)
+_amin = _even_chooser(jnp.min, False)
+_max_even = _even_chooser(jnp.max, True)
+_min_even = _even_chooser(jnp.min, True)
+
+
+@jax.custom_jvp
+def _safe_sqrt(v):
+    """sqrt whose derivative is 0 where the result is 0 (torch's std/norm backward mask)."""
+    return jnp.sqrt(v)
+
+
+@_safe_sqrt.defjvp
+def _safe_sqrt_jvp(primals, tangents):
+    (v,), (t,) = primals, tangents
+    y = jnp.sqrt(v)
+    return y, jnp.where(y == 0, jnp.zeros((), y.dtype), t / (2 * jnp.where(y == 0, 1, y)))
+
+
+def _real_abs(x):
+    """|x| for complex x with gradient 0 at 0 (torch's sgn(0) = 0)."""
+    if not _is_complex(x):
+        return jnp.abs(x)
+    nz = x != 0
+    safe = jnp.where(nz, x, jnp.ones((), x.dtype))
+    return jnp.where(nz, jnp.abs(safe), jnp.zeros((), safe.real.dtype))
+
+
+def _check_complex(name, x):
+    if _is_complex(x):
+        raise RuntimeError(f"{name}(): does not support complex input")
+
+
+# ---------------------------------------------------------------- sum / mean / prod
+
+@op(**RED, promote=False, saves=(),
+    grad=lambda key: "SumBackward0" if key[0][0] is None else "SumBackward1")
 def sum(input, dim=None, keepdim=False, *, dtype=None):
-    return jnp.sum(input.astype(_acc_dtype(input, dtype)), axis=wrap_dims(dim, input.ndim) if
-                   dim != () else None, keepdims=keepdim)
-
-
-@op(**RED, promote=False)
-def prod(input, dim=None, keepdim=False, *, dtype=None):
-    axis = None if dim is None else wrap_dim(dim, input.ndim)
-    return jnp.prod(input.astype(_acc_dtype(input, dtype)), axis=axis, keepdims=keepdim)
+    return jnp.sum(input.astype(_acc_dtype(input, dtype)), axis=_axes(dim, input.ndim),
+                   keepdims=keepdim)
 
 
 @op(**RED, promote=False, saves=())
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    if _is_complex(input):
+        raise RuntimeError("nansum on CPU does not support complex inputs")
+    x = input.astype(_acc_dtype(input, dtype))
+    if _is_float(x):
+        x = jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), x)
+    return jnp.sum(x, axis=_axes(dim, input.ndim), keepdims=keepdim)
+
+
+def _mean_dtype(name, input, dtype):
+    if dtype is not None:
+        if not (dtype.is_floating_point or dtype.is_complex):
+            raise RuntimeError(f"{name}(): could not infer output dtype. Optional dtype must be "
+                               f"either a floating point or complex dtype. Got: "
+                               f"{D.SCALAR_NAME[dtype]}")
+        return input.astype(dtype.np)
+    if not _is_float(input):
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_name(input.dtype)}")
+    return input
+
+
+@op(**RED, promote=False, saves=(),
+    grad=lambda key: "MeanBackward0" if key[0][0] is None else "MeanBackward1")
 def mean(input, dim=None, keepdim=False, *, dtype=None):
-    if dtype is None and not jnp.issubdtype(input.dtype, jnp.inexact):
-        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           "floating point or complex dtype. Got: "
-                           f"{D.SCALAR_NAME[D.from_np(input.dtype)]}")
+    x = _mean_dtype("mean", input, dtype)
+    return jnp.mean(x, axis=_axes(dim, input.ndim), keepdims=keepdim)
+
+
+@op(**RED, promote=False, saves=(), grad="DivBackward0")
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    if not _is_float(input):
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_name(input.dtype)}")
     x = input.astype(dtype.np) if dtype is not None else input
-    return jnp.mean(x, axis=wrap_dims(dim, input.ndim) if dim != () else None, keepdims=keepdim)
+    axes = _axes(dim, input.ndim)
+    keep = ~jnp.isnan(x)
+    s = jnp.sum(jnp.where(keep, x, jnp.zeros((), x.dtype)), axis=axes, keepdims=keepdim)
+    return s / jnp.sum(keep, axis=axes, keepdims=keepdim).astype(s.dtype)
+
+
+@op(promote=False, function=False, method=False, name="prod",
+    grad=lambda key: "ProdBackward0" if key[0][0] is None else "ProdBackward1")
+def _prod_k(input, dim, keepdim, dtype):
+    axes = () if dim is None else _axes(dim, input.ndim)
+    if dim is None:
+        axes = tuple(range(input.ndim))
+    x = input.astype(_acc_dtype(input, dtype))
+    if x.dtype == jnp.bool_:
+        x = x.astype(_I64)
+    return jnp.prod(x, axis=axes, keepdims=keepdim)
+
+
+@composite()
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if dim is not None and not isinstance(dim, numbers.Integral):
+        raise TypeError(f"prod() received an invalid combination of arguments - got "
+                        f"({type(dim).__name__}), but expected one of:\n * (*, torch.dtype "
+                        f"dtype = None)\n * (int dim, bool keepdim = False, *, torch.dtype dtype "
+                        f"= None)\n")
+    return call(OPS["prod"], (input,), (None if dim is None else int(dim), bool(keepdim), dtype),
+                out)
+
+
+# ---------------------------------------------------------------- std / var
+
+def _var_impl(x, axes, correction, keepdim):
+    if not _is_float(x):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    n = math.prod(x.shape[a] for a in axes)
+    m = jnp.mean(x, axis=axes, keepdims=True)
+    d = x - m
+    sq = d.real * d.real + d.imag * d.imag if _is_complex(x) else d * d
+    s = jnp.sum(sq, axis=axes, keepdims=keepdim)
+    return s / jnp.asarray(_b.max(0, n - correction), s.dtype), (m if keepdim else
+                                                                  jnp.squeeze(m, axes))
+
+
+def _mk_var(name, sqrt, with_mean):
+    def fn(input, dim, correction, keepdim):
+        v, m = _var_impl(input, _axes(dim, input.ndim), correction, keepdim)
+        if sqrt:
+            v = _safe_sqrt(v)
+        return (v, m) if with_mean else v
+    fn.__name__ = "_" + name + "_k"
+    op(promote=False, function=False, method=False, name=name)(fn)
+
+
+for _n, _s, _m in (("std", True, False), ("var", False, False), ("std_mean", True, True),
+                   ("var_mean", False, True)):
+    _mk_var(_n, _s, _m)
+
+
+def _var_call(name, input, dim, unbiased, keepdim, correction, out):
+    if isinstance(dim, bool):
+        if unbiased is not None:
+            raise TypeError(f"{name}() received an invalid combination of arguments")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got both "
+                        "'unbiased' and 'correction'")
+    corr = correction if correction is not None else (0 if unbiased is False else 1)
+    if isinstance(corr, Tensor):
+        corr = corr.item()
+    ndim = input.dim()
+    axes = _axes(dim, ndim)
+    n = math.prod(input.shape[a] for a in axes) if ndim else 1
+    if n - corr <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel). (Triggered "
+                      "internally at /__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
+                      UserWarning, stacklevel=3)
+    d = None if dim is None else (tuple(dim) if not isinstance(dim, numbers.Integral) else int(dim))
+    return call(OPS[name], (input,), (d, corr, bool(keepdim)), out)
+
+
+@composite()
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return _var_call("std", input, dim, unbiased, keepdim, correction, out)
+
+
+@composite()
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return _var_call("var", input, dim, unbiased, keepdim, correction, out)
+
+
+@composite(method=False)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return _var_call("std_mean", input, dim, unbiased, keepdim, correction, out)
+
+
+@composite(method=False)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return _var_call("var_mean", input, dim, unbiased, keepdim, correction, out)
+
+
+# ---------------------------------------------------------------- max / min family
+
+def _full(fn_name, even):
+    def fn(input):
+        _check_complex(fn_name, input)
+        _no_identity(fn_name, input, (), True)
+        return even(input, tuple(range(input.ndim)), False)
+    return fn
+
+
+_max_all = op(promote=False, function=False, method=False, name="_max_all", grad="MaxBackward1")(
+    _full("max", _max_even))
+_min_all = op(promote=False, function=False, method=False, name="_min_all", grad="MinBackward1")(
+    _full("min", _min_even))
+
+
+def _select_dim(name, argf):
+    def fn(input, dim, keepdim):
+        _check_complex(name, input)
+        d = wrap_dim(dim, input.ndim)
+        if input.ndim == 0:
+            return input, jnp.zeros((), _I64)
+        _no_identity(name, input, (d,), False)
+        idx = argf(input, axis=d, keepdims=True)
+        vals = jnp.take_along_axis(input, idx, axis=d)
+        idx = idx.astype(_I64)
+        if not keepdim:
+            vals, idx = jnp.squeeze(vals, d), jnp.squeeze(idx, d)
+        return vals, idx
+    return fn
+
+
+op(promote=False, function=False, method=False, name="_max_dim", grad="MaxBackward0",
+   returns=RT.returns(RT.max))(_select_dim("max", jnp.argmax))
+op(promote=False, function=False, method=False, name="_min_dim", grad="MinBackward0",
+   returns=RT.returns(RT.min))(_select_dim("min", jnp.argmin))
+
+
+def _max_min(name, input, dim, keepdim, other, out):
+    if isinstance(dim, Tensor):
+        if other is not None:
+            raise TypeError(f"{name}() received an invalid combination of arguments")
+        dim, other = None, dim
+    if other is not None:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"(Tensor, {type(other).__name__})")
+        f = OPS["maximum" if name == "max" else "minimum"]
+        return call(f, (input, other), (), out)
+    if dim is None:
+        return call(OPS["_" + name + "_all"], (input,), (), out)
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(dim).__name__})")
+    return call(OPS["_" + name + "_dim"], (input,), (int(dim), bool(keepdim)), out)
+
+
+@composite()
+def max(input, dim=None, keepdim=False, *, other=None, out=None):
+    return _max_min("max", input, dim, keepdim, other, out)
+
+
+@composite()
+def min(input, dim=None, keepdim=False, *, other=None, out=None):
+    return _max_min("min", input, dim, keepdim, other, out)
+
+
+def _amaxmin(name, even):
+    def fn(input, dim=(), keepdim=False):
+        _check_complex(name, input)
+        axes = _axes(dim, input.ndim)
+        _no_identity(name, input, axes if input.ndim else (), dim in ((), None, []))
+        return even(input, axes, keepdim)
+    fn.__name__ = name
+    op(**RED, promote=False)(fn)
+
+
+_amaxmin("amax", _amax)
+_amaxmin("amin", _amin)
+
+
+@op(promote=False, returns=RT.returns(RT.aminmax), out=True)
+def aminmax(input, *, dim=None, keepdim=False):
+    _check_complex("aminmax", input)
+    if dim is None:
+        if input.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        axes = tuple(range(input.ndim))
+    else:
+        d = wrap_dim(dim, input.ndim)
+        axes = (d,) if input.ndim else ()
+        if input.ndim and input.shape[d] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+    return _amin(input, axes, keepdim), _amax(input, axes, keepdim)
+
+
+def _argf(name, f):
+    def fn(input, dim=None, keepdim=False):
+        _check_complex(name, input)
+        if dim is None:
+            _no_identity(name, input, (), True)
+            r = f(input.reshape(-1)).astype(_I64)
+            return r.reshape((1,) * input.ndim) if keepdim else r
+        d = wrap_dim(dim, input.ndim)
+        if input.ndim == 0:
+            return jnp.zeros((), _I64)
+        _no_identity(name, input, (d,), False)
+        return f(input, axis=d, keepdims=keepdim).astype(_I64)
+    fn.__name__ = name
+    op(**RED, promote=False, differentiable=False)(fn)
+
+
+_argf("argmax", jnp.argmax)
+_argf("argmin", jnp.argmin)
+
+
+# ---------------------------------------------------------------- all / any / count_nonzero
+
+def _logical(name, f):
+    def fn(input, dim=None, keepdim=False):
+        r = f(input != 0 if input.dtype != jnp.bool_ else input,
+              axis=_axes(dim, input.ndim), keepdims=keepdim)
+        return r.astype(jnp.uint8) if input.dtype == jnp.uint8 else r
+    fn.__name__ = name
+    op(**RED, promote=False, differentiable=False)(fn)
+
+
+_logical("all", jnp.all)
+_logical("any", jnp.any)
+
+
+@op(promote=False, differentiable=False)
+def count_nonzero(input, dim=None):
+    return jnp.sum(input != 0, axis=_axes(dim, input.ndim), dtype=_I64)
+
+
+# ---------------------------------------------------------------- logsumexp / softmax
+
+@partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _lse(x, axes, keepdim):
+    m = jnp.max(x, axis=axes, keepdims=True) if x.size else jnp.zeros((1,) * x.ndim, x.dtype)
+    m = lax.stop_gradient(jnp.where(jnp.isinf(m), jnp.zeros((), m.dtype), m))
+    s = jnp.log(jnp.sum(jnp.exp(x - m), axis=axes, keepdims=True)) + m
+    return s if keepdim else jnp.squeeze(s, axes)
+
+
+@_lse.defjvp
+def _lse_jvp(axes, keepdim, primals, tangents):
+    (x,), (t,) = primals, tangents
+    y = _lse(x, axes, keepdim)
+    return y, jnp.sum(t * jnp.exp(x - _expand(y, axes, keepdim)), axis=axes, keepdims=keepdim)
 
 
 @op(**RED, promote=False)
-def amax(input, dim=(), keepdim=False):
-    return jnp.max(input, axis=wrap_dims(dim or None, input.ndim), keepdims=keepdim)
+def logsumexp(input, dim, keepdim=False):
+    x = input if _is_float(input) else input.astype(D.get_default_dtype().np)
+    return _lse(x, _axes(dim, input.ndim), keepdim)
 
 
-@op(**RED, promote=False)
-def amin(input, dim=(), keepdim=False):
-    return jnp.min(input, axis=wrap_dims(dim or None, input.ndim), keepdims=keepdim)
-
-
-@op(**RED, promote=False, differentiable=False)
-def argmax(input, dim=None, keepdim=False):
+def _softmax_dim(ndim, dim, name):
     if dim is None:
-        r = jnp.argmax(input.reshape(-1))
-        return r.reshape((1,) * input.ndim) if keepdim else r
-    return jnp.argmax(input, axis=wrap_dim(dim, input.ndim), keepdims=keepdim)
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                      "to include dim=X as an argument.", UserWarning, stacklevel=3)
+        dim = 0 if ndim in (0, 1, 3) else 1
+    return dim
 
 
-@op(**RED, promote=False, differentiable=False)
-def argmin(input, dim=None, keepdim=False):
-    if dim is None:
-        r = jnp.argmin(input.reshape(-1))
-        return r.reshape((1,) * input.ndim) if keepdim else r
-    return jnp.argmin(input, axis=wrap_dim(dim, input.ndim), keepdims=keepdim)
-
-
-@op(**RED, promote=False, differentiable=False)
-def all(input, dim=None, keepdim=False):
-    return jnp.all(input, axis=wrap_dims(dim, input.ndim), keepdims=keepdim)
-
-
-@op(**RED, promote=False, differentiable=False)
-def any(input, dim=None, keepdim=False):
-    return jnp.any(input, axis=wrap_dims(dim, input.ndim), keepdims=keepdim)
-
-
-@op(promote=False, namespace=("", "nn.functional"), saves=("result",),
-    grad="SoftmaxBackward0")
-def softmax(input, dim=None, dtype=None, _stacklevel=3):
+def _softmax_in(name, input, dim, dtype):
     x = input.astype(dtype.np) if dtype is not None else input
-    return jax.nn.softmax(x, axis=wrap_dim(dim if dim is not None else -1, x.ndim))
+    if not _is_float(x):
+        raise NotImplementedError(f"\"{name}_kernel_impl\" not implemented for "
+                                  f"'{_name(x.dtype)}'")
+    d = wrap_dim(dim, x.ndim)
+    return x, d
 
 
-@op(promote=False, namespace=("", "nn.functional"), saves=("result",),
-    grad="LogSoftmaxBackward0")
-def log_softmax(input, dim=None, dtype=None, _stacklevel=3):
+@op(promote=False, saves=("result",), grad="SoftmaxBackward0")
+def softmax(input, dim, dtype=None):
+    x, d = _softmax_in("softmax", input, dim, dtype)
+    return jax.nn.softmax(x.reshape(x.shape or (1,)), axis=d).reshape(x.shape)
+
+
+@op(promote=False, saves=("result",), grad="LogSoftmaxBackward0")
+def log_softmax(input, dim, dtype=None):
+    x, d = _softmax_in("log_softmax", input, dim, dtype)
+    return jax.nn.log_softmax(x.reshape(x.shape or (1,)), axis=d).reshape(x.shape)
+
+
+@composite(method=False, namespace="nn.functional", name="softmax")
+def _f_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return call(OPS["softmax"], (input,), (_softmax_dim(input.dim(), dim, "softmax"), dtype))
+
+
+@composite(method=False, namespace="nn.functional", name="log_softmax")
+def _f_log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return call(OPS["log_softmax"], (input,),
+                (_softmax_dim(input.dim(), dim, "log_softmax"), dtype))
+
+
+# ---------------------------------------------------------------- norms
+
+def _vnorm_weights(a, y, p):
+    """d||a||_p / da along the last axis for a >= 0 (torch's norm_backward, masked at its
+    special points); y is the norm with the reduced axis kept."""
+    z = jnp.zeros((), a.dtype)
+    if p == 0:
+        return jnp.zeros_like(a)
+    if p == 1:
+        return jnp.where(a > 0, jnp.ones((), a.dtype), z)
+    if math.isinf(p):
+        m = (a == y).astype(a.dtype)
+        return m / jnp.sum(m, axis=-1, keepdims=True)
+    safe_y = jnp.where(y == 0, jnp.ones((), a.dtype), y)
+    if p == 2:
+        return jnp.where(y == 0, z, a / safe_y)
+    if p < 1:
+        ap = jnp.where(a == 0, z, jnp.power(jnp.where(a == 0, jnp.ones((), a.dtype), a), p - 1))
+        return ap * jnp.power(y, 1 - p)
+    return jnp.where(y == 0, z, jnp.power(a, p - 1) / jnp.power(safe_y, p - 1))
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _vnorm1(a, p):
+    """p-norm of the non-negative vector a (last axis), torch's special-cased forms."""
+    if p == 0:
+        return jnp.sum((a != 0).astype(a.dtype), axis=-1)
+    if p == 1:
+        return jnp.sum(a, axis=-1)
+    if p == 2:
+        return jnp.sqrt(jnp.sum(a * a, axis=-1))
+    if math.isinf(p):
+        return jnp.max(a, axis=-1) if p > 0 else jnp.min(a, axis=-1)
+    return jnp.power(jnp.sum(jnp.power(a, p), axis=-1), 1.0 / p)
+
+
+@_vnorm1.defjvp
+def _vnorm1_jvp(p, primals, tangents):
+    (a,), (t,) = primals, tangents
+    y = _vnorm1(a, p)
+    return y, jnp.sum(t * _vnorm_weights(a, y[..., None], p), axis=-1)
+
+
+def _check_norm_dtype(x, dtype):
+    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or complex, but "
+                           f"got {D.SCALAR_NAME[dtype]}")
+    if not _is_float(x):
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_name(x.dtype)}")
+
+
+@op(promote=False, function=False, method=False, name="_vector_norm",
+    grad="LinalgVectorNormBackward0", saves=("input", "result"))
+def _vector_norm(input, ord, dim, keepdim, dtype):
+    _check_norm_dtype(input, dtype)
     x = input.astype(dtype.np) if dtype is not None else input
-    return jax.nn.log_softmax(x, axis=wrap_dim(dim if dim is not None else -1, x.ndim))
+    axes = _axes(dim, x.ndim)
+    p = float(ord)
+    if math.isinf(p):
+        if x.size == 0 and dim is None:
+            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
+                               "because the operation does not have an identity")
+        for a in axes:
+            if x.shape[a] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the "
+                                   f"dimension {a}because this dimension is empty and the "
+                                   f"operation does not have an identity")
+    a = _real_abs(x)
+    rest = [i for i in range(x.ndim) if i not in axes]
+    moved = jnp.transpose(a, rest + list(axes))
+    flat = moved.reshape(tuple(x.shape[i] for i in rest) + (-1,))
+    r = _vnorm1(flat, p)
+    if keepdim:
+        r = r.reshape(tuple(1 if i in axes else x.shape[i] for i in range(x.ndim)))
+    return r
+
+
+@op(promote=False, function=False, method=False, name="_nuclear_norm", grad="SumBackward1")
+def _nuclear_norm(input, dim, keepdim, dtype):
+    x = input.astype(dtype.np) if dtype is not None else input
+    d0, d1 = (wrap_dim(d, x.ndim) for d in dim)
+    rest = [i for i in range(x.ndim) if i not in (d0, d1)]
+    m = jnp.transpose(x, rest + [d0, d1])
+    s = jnp.sum(jnp.linalg.svd(m, compute_uv=False), axis=-1)
+    if keepdim:
+        s = s.reshape(tuple(1 if i in (d0, d1) else x.shape[i] for i in range(x.ndim)))
+    return s
+
+
+@composite()
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    if isinstance(dim, numbers.Integral):
+        dim = (int(dim),)
+    elif dim is not None:
+        dim = tuple(int(d) for d in dim)
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or len(dim) <= 2):
+            return call(OPS["_vector_norm"], (input,), (2, dim, bool(keepdim), dtype), out)
+        if dim is None:
+            dim = tuple(range(input.dim()))
+        if len(dim) != 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               f"{' '.join(map(str, dim))}")
+        if p != "nuc":
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if input.dtype.is_complex or not input.dtype.is_floating_point:
+            _check_norm_dtype(input._value, dtype)
+        return call(OPS["_nuclear_norm"], (input,), (dim, bool(keepdim), dtype), out)
+    p = 2.0 if p is None else p
+    if isinstance(p, Tensor):
+        p = p.item()
+    return call(OPS["_vector_norm"], (input,), (p, dim, bool(keepdim), dtype), out)
+
+
+# ---------------------------------------------------------------- scans
+
+def _scan_setup(input, dim):
+    d = wrap_dim(dim, input.ndim)
+    return d if input.ndim else None
+
+
+@op(promote=False, out=True, inplace=True, saves=())
+def cumsum(input, dim, *, dtype=None):
+    x = input.astype(_acc_dtype(input, dtype))
+    d = _scan_setup(input, dim)
+    return x if d is None else jnp.cumsum(x, axis=d)
+
+
+@op(promote=False, out=True, inplace=True)
+def cumprod(input, dim, *, dtype=None):
+    x = input.astype(_acc_dtype(input, dtype))
+    if x.dtype == jnp.bool_:
+        x = x.astype(_I64)
+    d = _scan_setup(input, dim)
+    return x if d is None else lax.cumprod(x, axis=d)
+
+
+def _cum_select(name, better):
+    """cummax/cummin: torch's sequential rule (a later element wins when it is NaN, or when the
+    running value is not NaN and it compares >= / <=), as an associative scan over (value,
+    index) pairs; the values are gathered at the indices so the gradient goes to them."""
+    def fn(input, dim):
+        d = _scan_setup(input, dim)
+        if d is None:
+            return input, jnp.zeros((), _I64)
+        if input.shape[d] == 0:
+            return input, jnp.zeros(input.shape, _I64)
+        idx = lax.broadcasted_iota(_I64, input.shape, d)
+        fl = _is_float(input)
+
+        def comb(a, b):
+            (va, ia), (vb, ib) = a, b
+            if fl:
+                take_b = jnp.isnan(vb) | (~jnp.isnan(va) & better(vb, va))
+            else:
+                take_b = better(vb, va)
+            return jnp.where(take_b, vb, va), jnp.where(take_b, ib, ia)
+        key = input.astype(jnp.uint8) if input.dtype == jnp.bool_ else input
+        _, ix = lax.associative_scan(comb, (lax.stop_gradient(key), idx), axis=d)
+        return jnp.take_along_axis(input, ix, axis=d), ix
+    fn.__name__ = name
+    op(promote=False, out=True, returns=RT.returns(getattr(RT, name)))(fn)
+
+
+_cum_select("cummax", lambda b, a: b >= a)
+_cum_select("cummin", lambda b, a: b <= a)
+
+
+def _lcse_fwd_impl(x, d):
+    return lax.cumlogsumexp(x, axis=d)
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _lcse(x, d):
+    return _lcse_fwd_impl(x, d)
+
+
+def _lcse_fwd(x, d):
+    y = _lcse_fwd_impl(x, d)
+    return y, (x, y)
+
+
+def _lcse_bwd(d, res, g):
+    """torch's logcumsumexp_backward (real inputs): positive and negative gradient mass through
+    a reversed logcumsumexp in log space."""
+    x, y = res
+    lo = jnp.asarray(jnp.finfo(g.dtype).min, g.dtype)
+    la = jnp.log(jnp.abs(g))
+    pos = jnp.where(g > 0, la, lo)
+    neg = jnp.where(g < 0, la, lo)
+
+    def rlcse(v):
+        return jnp.flip(lax.cumlogsumexp(jnp.flip(v, d), axis=d), d)
+    return (jnp.exp(rlcse(pos - y) + x) - jnp.exp(rlcse(neg - y) + x),)
+
+
+_lcse.defvjp(_lcse_fwd, _lcse_bwd)
+
+
+@op(promote=False, out=True)
+def logcumsumexp(input, dim):
+    if not _is_float(input):
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
+                                  f"'{_name(input.dtype)}'")
+    d = _scan_setup(input, dim)
+    if d is None or input.shape[d] == 0:
+        return input
+    if _is_complex(input):
+        return lax.cumlogsumexp(input, axis=d)
+    return _lcse(input, d)
+
+
+# ---------------------------------------------------------------- diff / trapezoid
+
+@composite()
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = wrap_dim(dim, input.dim())
+    seq = []
+    for t in (prepend, input, append):
+        if t is None:
+            continue
+        if t is not input:
+            if t.dim() != input.dim():
+                raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                                   "input")
+            for i in range(input.dim()):
+                if i != d and t.shape[i] != input.shape[i]:
+                    raise RuntimeError(
+                        "diff expects the shape of tensor to prepend or append to match that of "
+                        f"input except along the differencing dimension; input.size({i}) = "
+                        f"{input.shape[i]}, but got tensor.size({i}) = {t.shape[i]}")
+        seq.append(t)
+    x = call(OPS["cat"], (tuple(seq),), (d,)) if len(seq) > 1 else input
+    if n == 0:
+        return x.clone() if x is input else x
+    for _ in range(n):
+        size = x.shape[d]
+        if size == 0:
+            break
+        hi = call(OPS["slice"], (x,), (d, 1, size, 1))
+        lo = call(OPS["slice"], (x,), (d, 0, size - 1, 1))
+        x = hi.ne(lo) if x.dtype is D.bool else hi - lo
+    return x
+
+
+def _trap_grad(key):
+    dx, _, cumulative = key[0]
+    if dx is None:
+        return "DivBackward1"
+    return "CumsumBackward0" if cumulative else "MulBackward1"
+
+
+@op(tensors=("y", "x"), promote=False, function=False, method=False, name="_trapezoid",
+    grad=_trap_grad)
+def _trapezoid_k(y, x, dx, dim, cumulative):
+    """torch's do_trapezoid / do_cumulative_trapezoid (same operation order)."""
+    d = dim
+    if not _is_float(y):
+        y = y.astype(D.get_default_dtype().np)
+    n = y.shape[d]
+    lo = lax.slice_in_dim(y, 0, _b.max(n - 1, 0), axis=d)
+    hi = lax.slice_in_dim(y, _b.min(1, n), n, axis=d)
+    if x is None:
+        if cumulative:
+            return jnp.cumsum(jnp.asarray(dx / 2.0, y.dtype) * (lo + hi), axis=d)
+        return (jnp.sum(y, axis=d) - (jnp.take(y, 0, axis=d) + jnp.take(y, n - 1, axis=d)) *
+                jnp.asarray(0.5, y.dtype)) * jnp.asarray(dx, y.dtype)
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+        x = x.reshape(tuple(n if i == d else 1 for i in range(y.ndim)))
+    elif x.ndim < y.ndim:
+        x = x.reshape((1,) * (y.ndim - x.ndim) + x.shape)
+    m = x.shape[d]
+    dxs = lax.slice_in_dim(x, _b.min(1, m), m, axis=d) - \
+        lax.slice_in_dim(x, 0, _b.max(m - 1, 0), axis=d)
+    dt = jnp.result_type(dxs.dtype, y.dtype) if _is_float(dxs) else y.dtype
+    prod_ = dxs.astype(dt) * (lo + hi).astype(dt)
+    if cumulative:
+        return jnp.cumsum(prod_, axis=d) / jnp.asarray(2.0, dt)
+    return jnp.sum(prod_, axis=d) / jnp.asarray(2.0, dt)
+
+
+def _trapezoid_call(name, y, x, dx, dim, cumulative):
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                        "Tensor, dx=...)")
+    if x is not None and not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'x' must be Tensor, not {type(x).__name__}")
+    d = wrap_dim(dim, y.dim())
+    if y.shape[d] == 0 and not cumulative:
+        shape = tuple(s for i, s in enumerate(y.shape) if i != d)
+        return wrap(jnp.zeros(shape, y.dtype.np))
+    if x is None:
+        dx = 1.0 if dx is None else (dx.item() if isinstance(dx, Tensor) else dx)
+        return call(OPS["_trapezoid"], (y, None), (float(dx), d, cumulative))
+    return call(OPS["_trapezoid"], (y, x), (None, d, cumulative))
+
+
+@composite(method=False)
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    return _trapezoid_call("trapezoid", y, x, dx, dim, False)
+
+
+@composite(method=False)
+def trapz(y, x=None, *, dx=None, dim=-1):
+    return _trapezoid_call("trapz", y, x, dx, dim, False)
+
+
+@composite(method=False)
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    return _trapezoid_call("cumulative_trapezoid", y, x, dx, dim, True)
+
+
+# ---------------------------------------------------------------- histc / bincount
+
+@op(promote=False, out=True, differentiable=False)
+def histc(input, bins=100, min=0, max=0):
+    if not _is_float(input) or _is_complex(input):
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_name(input.dtype)}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    dt = input.dtype
+    x = input.reshape(-1)
+    if lo == hi and x.size:
+        # data-dependent range: computed in the graph (no host sync); the finiteness error
+        # of torch is only raised for explicit bounds
+        lo_a, hi_a = jnp.min(x).astype(dt), jnp.max(x).astype(dt)
+    else:
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histc: range of [{min}, {max}] is not finite")
+        lo_a, hi_a = jnp.asarray(lo, dt), jnp.asarray(hi, dt)
+    same = lo_a == hi_a
+    lo_a = jnp.where(same, lo_a - 1, lo_a)
+    hi_a = jnp.where(same, hi_a + 1, hi_a)
+    pos = ((x - lo_a) * bins / (hi_a - lo_a)).astype(_I64)
+    pos = jnp.where(x == hi_a, bins - 1, pos)
+    ok = (x >= lo_a) & (x <= hi_a)
+    pos = jnp.where(ok, pos, bins)
+    return jnp.zeros(bins + 1, dt).at[pos].add(jnp.ones((), dt))[:bins]
+
+
+def _concrete(t, name):
+    v = t._value
+    if isinstance(v, jax.core.Tracer):
+        raise RuntimeError(f"{name}(): the output size depends on the input values, which are "
+                           "not known while tracing (jit/vmap); call it outside the traced "
+                           "function")
+    return v
+
+
+@op(tensors=("input", "weights"), promote=False, function=False, method=False,
+    name="_bincount", differentiable=False)
+def _bincount_k(input, weights, length):
+    if weights is None:
+        return jnp.zeros(length, _I64).at[input].add(1)
+    wdt = weights.dtype if weights.dtype in (jnp.float32, jnp.float64) else jnp.float64
+    return jnp.zeros(length, wdt).at[input].add(weights.astype(wdt))
+
+
+@composite()
+def bincount(input, weights=None, minlength=0):
+    if input.dtype._cat != 1:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
+                                  f"'{D.SCALAR_NAME[input.dtype]}'")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    v = _concrete(input, "bincount")
+    if input.dim() != 1 or (v.size and int(jnp.min(v)) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None and (weights.dim() != 1 or weights.shape[0] != input.shape[0]):
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    length = _b.max(int(jnp.max(v)) + 1 if v.size else 0, int(minlength))
+    return call(OPS["_bincount"], (input, weights), (length,))
