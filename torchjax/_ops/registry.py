@@ -33,7 +33,8 @@ class Op:
         self.tpos = tuple(i for i, p in enumerate(self.params) if p.name in self.tnames)
         self.lists = frozenset(lists)
         self.snames = tuple(p.name for p in self.params if p.name not in self.tnames)
-        self.promote = (tuple(tensors) if promote is True else tuple(promote or ()))
+        self.promote = (tuple(tensors) + tuple(lists) if promote is True else tuple(promote or ()))
+        self.ppos = tuple(i for i, n in enumerate(self.tnames) if n in self.promote)
         self.to_float = to_float
         self.static_scalars = frozenset(static_scalars)
         self.grad_name = grad or (_camel(name) + "Backward0")
@@ -176,18 +177,17 @@ def scalar_array(v, dt):
 _promo_cache = {}
 
 
-def _common_dtype(E, targs):
+def _common_dtype(E, targs, arrs):
     """torch's result_type over the promoted params (dim>0 tensors, 0-d tensors, numbers)."""
     key = []
-    for i, a in enumerate(targs):
-        if E.tnames[i] in E.promote:
-            if isinstance(a, Tensor):
-                v = a._value
-                key.append((v.dtype, v.ndim == 0))
-            elif isinstance(a, (numbers.Number,)) and not isinstance(a, Tensor):
-                key.append(type(a) if not isinstance(a, bool) else bool)
-            elif isinstance(a, (list, tuple)):
-                key.extend((t._value.dtype, t._value.ndim == 0) for t in a if isinstance(t, Tensor))
+    for i in E.ppos:
+        a, v = targs[i], arrs[i]
+        if isinstance(a, Tensor):
+            key.append((v.dtype, not v.shape))
+        elif isinstance(a, numbers.Number):
+            key.append(bool if isinstance(a, bool) else type(a))
+        elif isinstance(a, (list, tuple)):
+            key.extend((t._value.dtype, not t._value.shape) for t in a if isinstance(t, Tensor))
     key = (tuple(key), E.to_float, D._default[0])
     r = _promo_cache.get(key)
     if r is None:
@@ -263,33 +263,52 @@ def call(E, targs, statics, out=None):
         if type(s) not in _PLAIN:
             statics = _freeze(statics)
             break
-    cdt = _common_dtype(E, targs) if E.promote else None
+    # one pass over the tensor arguments: arrays, and whether autograd may need a node
+    arrs, need, plain = [], False, True
+    for a in targs:
+        if isinstance(a, Tensor):
+            arrs.append(a._st.value if a._vm is None else a._value)
+            if a._rg:
+                need = True
+        else:
+            plain = False
+            arrs.append(a)
+    cdt = _common_dtype(E, targs, arrs) if E.promote else None
     sscal = ()
-    if E.static_scalars:
-        sscal = tuple((n, a) for n, a in zip(E.tnames, targs)
-                      if n in E.static_scalars and isinstance(a, numbers.Number))
-        if sscal:
-            targs = tuple(None if (n in E.static_scalars and isinstance(a, numbers.Number)) else a
-                          for n, a in zip(E.tnames, targs))
+    if not plain:
+        if E.static_scalars:
+            sscal = tuple((n, a) for n, a in zip(E.tnames, targs)
+                          if n in E.static_scalars and isinstance(a, numbers.Number))
+            if sscal:
+                targs = tuple(None if (n in E.static_scalars and isinstance(a, numbers.Number))
+                              else a for n, a in zip(E.tnames, targs))
+        for i, a in enumerate(targs):
+            if not isinstance(a, Tensor):
+                arrs[i] = _to_array(a, cdt)
+                if not need and isinstance(a, (list, tuple)):
+                    need = any(isinstance(x, Tensor) and x._rg for x in a)
     key = (statics, cdt, sscal, D._default[0])
     ent = E.fwd.get(key)
     if ent is None:
         ent = E.fwd[key] = _forward(E, key)
-    arrs = tuple(_to_array(a, cdt) for a in targs)
     try:
         res = ent[1](*arrs)
     except Exception as e:  # a torch error raised while tracing: drop JAX's frames and note
         raise _user_error(e)
     multi = isinstance(res, tuple)
-    outs = res if multi else (res,)
     if E.view is not None:
         src = targs[0]
         shape, stride, offset, comp = E.view(*meta_of(src), *statics)
-        results = [view_of(src, outs[0], shape, stride, offset, comp)]
+        results = [view_of(src, res, shape, stride, offset, comp)]
+    elif multi:
+        results = [wrap(o) for o in res]
     else:
-        results = [wrap(o) for o in outs]
-    if STATE.enabled and E.differentiable:
-        _maybe_record(E, key, targs, arrs, results)
+        r = _new(Tensor)
+        r._st = Storage(res)
+        results = [r]
+    if need and STATE.enabled and E.differentiable:
+        from ..autograd.graph import record
+        record(E, key, targs, tuple(arrs), results)
     if out is not None:
         _write_out(out, results)
         return out
@@ -302,26 +321,7 @@ def _user_error(e):
     notes = getattr(e, "__notes__", None)
     if notes:
         e.__notes__ = [n for n in notes if "JAX_TRACEBACK_FILTERING" not in n]
-    e.__traceback__ = None
-    e.__cause__ = None
-    e.__suppress_context__ = True
     return e
-
-
-def _maybe_record(E, key, targs, arrs, results):
-    need = False
-    for a in targs:
-        if isinstance(a, Tensor):
-            if a._rg:
-                need = True
-                break
-        elif isinstance(a, (list, tuple)):
-            if any(isinstance(x, Tensor) and x._rg for x in a):
-                need = True
-                break
-    if need:
-        from ..autograd.graph import record
-        record(E, key, targs, arrs, results)
 
 
 def _write_out(out, results):

@@ -106,8 +106,9 @@ class OpNode(Node):
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or if "
                 "you need to access saved tensors after calling backward.")
-        for st, ver, desc in self.saved:
+        for st, ver, t, gf, nr in self.saved:
             if st.version != ver:
+                desc = _desc(t, gf, nr)
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: {desc} is at version {st.version}; expected version "
@@ -185,7 +186,7 @@ def _vjp_op(E, bkey):
         structure = None
         o = Op.__new__(Op)
         o.__dict__.update(fn=fn, name=E.name + "_vjp", tnames=(), tpos=(), lists=frozenset(),
-                          snames=(), promote=(), to_float=False, static_scalars=frozenset(),
+                          snames=(), promote=(), ppos=(), to_float=False, static_scalars=frozenset(),
                           grad_name=E.grad_name, saves=(), view=None, returns=None,
                           differentiable=True, out_dtype=None, fwd={}, bwd={}, _node_cls=None)
         _vjp_ops[(E, bkey)] = o
@@ -242,12 +243,14 @@ def _regen_view(t):
     t._gv = t._st.gv
 
 
-def _desc(t):
-    shape = list(t.shape)
-    d = f"[torch.{t.dtype._legacy} {shape}]"
-    if t._grad_fn is not None and not isinstance(t._grad_fn, AccumulateGrad):
-        n = t._grad_fn.name()
-        d += f", which is output {t._output_nr} of {n[:-9] if n.endswith('Backward0') else n},"
+def _desc(t, grad_fn=None, nr=0):
+    """torch's description of a saved tensor in the 'modified by an inplace operation' error."""
+    if grad_fn is None and t._grad_fn is not None:
+        grad_fn, nr = t._grad_fn, t._output_nr
+    d = f"[torch.{t.dtype._legacy} {list(t.shape)}]"
+    if grad_fn is not None and not isinstance(grad_fn, AccumulateGrad):
+        n = grad_fn.name()
+        d += f", which is output {nr} of {n[:-9] if n.endswith('Backward0') else n},"
     return d
 
 
@@ -259,26 +262,36 @@ def _inference_error():
         "`torch.inference_mode()`.")
 
 
+_FLOATS = frozenset(d.np for d in D.ALL if d._cat >= 2)
+_NONE_EDGE = (None, 0)
+
+
 def record(E, key, targs, arrs, results):
+    """Add one node for an op call whose inputs require grad (called from registry.call)."""
     edges, diff, dpos = [], [], []
     for i, a in enumerate(targs):
-        items = a if isinstance(a, (list, tuple)) else (a,)
-        for j, x in enumerate(items):
-            if not isinstance(x, Tensor):
-                if x is not None:
-                    edges.append(None)
-                continue
-            if x._inference:
+        if isinstance(a, Tensor):
+            if a._inference:
                 _inference_error()
-            if x._rg and x.dtype._cat >= 2:
+            if a._rg and arrs[i].dtype in _FLOATS:
                 dpos.append(len(edges))
-                diff.append((i, j if isinstance(a, (list, tuple)) else None))
-                edges.append(edge_of(x))
+                diff.append((i, None))
+                edges.append(edge_of(a))
             else:
-                edges.append(None)
+                edges.append(_NONE_EDGE)
+        elif isinstance(a, (list, tuple)):
+            for j, x in enumerate(a):
+                if isinstance(x, Tensor) and x._rg and arrs[i][j].dtype in _FLOATS:
+                    dpos.append(len(edges))
+                    diff.append((i, j))
+                    edges.append(edge_of(x))
+                else:
+                    edges.append(_NONE_EDGE)
+        elif a is not None:
+            edges.append(_NONE_EDGE)
     if not diff:
         return
-    fidx = tuple(k for k, r in enumerate(results) if r.dtype._cat >= 2)
+    fidx = tuple(k for k, r in enumerate(results) if r._value.dtype in _FLOATS)
     if not fidx:
         return
     cls = E._node_cls
@@ -289,33 +302,26 @@ def record(E, key, targs, arrs, results):
             E._node_cls = cls
     n = cls()
     n.op, n.key, n.arrs, n.diff, n.dpos, n.fidx = E, key, arrs, tuple(diff), tuple(dpos), fidx
-    n.next_functions = tuple(e if e is not None else (None, 0) for e in edges)
-    n.out_meta = tuple((results[k]._value.shape, results[k]._value.dtype) for k in fidx)
+    n.next_functions = tuple(edges)
+    n.out_meta = tuple((v.shape, v.dtype) for v in (results[k]._value for k in fidx))
     n.freed = False
     saved = ()
     saves = E.saves if E.saves is not None else E.tnames
-    if callable(saves):  # what torch saves can depend on which inputs need grad
+    if saves and callable(saves):  # what torch saves can depend on which inputs need grad
         saves = saves({E.tnames[i] for i, _ in diff})
     if saves:
         saved = []
         for name in reversed(saves):
-            if name == "result":
-                t = results[0]
-                saved.append((t._st, t._st.version, None))
-            else:
-                t = targs[E.tnames.index(name)]
-                if isinstance(t, Tensor):
-                    saved.append((t._st, t._st.version, _desc(t)))
+            t = results[0] if name == "result" else targs[E.tnames.index(name)]
+            if isinstance(t, Tensor):
+                saved.append((t._st, t._st.version, t, n if name == "result" else t._grad_fn,
+                              0 if name == "result" else t._output_nr))
     n.saved = saved
     for k in fidx:
         r = results[k]
         r._grad_fn, r._output_nr, r._rg = n, k, True
         if r._base is not None:
             r._gv = r._st.gv
-    if saved:
-        for i, (st, ver, desc) in enumerate(saved):
-            if desc is None:
-                saved[i] = (st, ver, _desc(results[0]))
 
 
 # ---------------------------------------------------------------- in-place
