@@ -37,6 +37,18 @@ def _import_machinery(filename):
     return filename.startswith("<frozen importlib") or filename == importlib.__file__
 
 
+_PKG = os.path.dirname(_HERE) + os.sep
+
+
+def _core_frame(filename):
+    """A frame in torchjax's private core (what torch implements in C++)."""
+    if not filename.startswith(_PKG):
+        return False
+    rel = filename[len(_PKG):].split(os.sep)
+    return rel == ["autograd", "graph.py"] or any(
+        p.startswith("_") and p != "__init__.py" for p in rel)
+
+
 def _clean_traceback(tb):
     """Drop the runner's frames in front, and the import hook's frames with
     the import machinery around them (python hides that machinery too)."""
@@ -60,12 +72,11 @@ def _clean_traceback(tb):
         while j < len(names) and _import_machinery(names[j]):
             drop.add(j)
             j += 1
-    # torch's ops are C++: its tracebacks end at the user's line. Drop torchjax's trailing frames
-    # (TORCHJAX_FULL_TRACEBACK=1 keeps them, for debugging torchjax itself).
+    # torch's ops and autograd engine are C++: its tracebacks end at the calling Python line. Drop
+    # trailing frames of torchjax's private core (TORCHJAX_FULL_TRACEBACK=1 keeps them).
     if os.environ.get("TORCHJAX_FULL_TRACEBACK") != "1":
-        pkg = os.path.dirname(_HERE) + os.sep
         i = len(names)
-        while i > 1 and names[i - 1].startswith(pkg):
+        while i > 1 and _core_frame(names[i - 1]):
             i -= 1
         drop.update(range(i, len(names)))
     kept = [t for i, t in enumerate(frames) if i not in drop]
