@@ -134,6 +134,11 @@ def _real_abs(x):
     return jnp.where(nz, jnp.abs(safe), jnp.zeros((), safe.real.dtype))
 
 
+def _mask_mul(t, mask):
+    """t * mask with IEEE semantics (inf * 0 = NaN) that XLA cannot fold into a select."""
+    return jnp.where(mask, t, t * 0)
+
+
 def _check_complex(name, x):
     if _is_complex(x):
         raise RuntimeError(f"{name}(): does not support complex input")
@@ -144,8 +149,24 @@ def _check_complex(name, x):
 @op(**RED, promote=False, saves=(),
     grad=lambda key: "SumBackward0" if key[0][0] is None else "SumBackward1")
 def sum(input, dim=None, keepdim=False, *, dtype=None):
-    return jnp.sum(input.astype(_acc_dtype(input, dtype)), axis=_axes(dim, input.ndim),
-                   keepdims=keepdim)
+    acc = _acc_dtype(input, dtype)
+    return jnp.sum(input.astype(acc), axis=_axes(dim, input.ndim), keepdims=keepdim, dtype=acc)
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _nansum_f(x, axes, keepdim):
+    return jnp.sum(jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), x), axis=axes,
+                   keepdims=keepdim, dtype=x.dtype)
+
+
+@_nansum_f.defjvp
+def _nansum_jvp(axes, keepdim, primals, tangents):
+    """torch's nansum backward: grad * ~isnan(x) (a product, so inf * 0 gives NaN as in torch)."""
+    (x,), (t,) = primals, tangents
+    # where(keep, t, t * 0) rather than t * keep: XLA rewrites x * convert(mask) as a select,
+    # which would turn torch's inf * 0 = NaN into 0
+    return _nansum_f(x, axes, keepdim), jnp.sum(_mask_mul(t, ~jnp.isnan(x)), axis=axes,
+                                                keepdims=keepdim)
 
 
 @op(**RED, promote=False, saves=())
@@ -154,8 +175,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
         raise RuntimeError("nansum on CPU does not support complex inputs")
     x = input.astype(_acc_dtype(input, dtype))
     if _is_float(x):
-        x = jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), x)
-    return jnp.sum(x, axis=_axes(dim, input.ndim), keepdims=keepdim)
+        return _nansum_f(x, _axes(dim, input.ndim), keepdim)
+    return jnp.sum(x, axis=_axes(dim, input.ndim), keepdims=keepdim, dtype=x.dtype)
 
 
 def _mean_dtype(name, input, dtype):
@@ -185,9 +206,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
                            f"but got {_name(input.dtype)}")
     x = input.astype(dtype.np) if dtype is not None else input
     axes = _axes(dim, input.ndim)
-    keep = ~jnp.isnan(x)
-    s = jnp.sum(jnp.where(keep, x, jnp.zeros((), x.dtype)), axis=axes, keepdims=keepdim)
-    return s / jnp.sum(keep, axis=axes, keepdims=keepdim).astype(s.dtype)
+    s = _nansum_f(x, axes, keepdim)
+    return s / jnp.sum(~jnp.isnan(x), axis=axes, keepdims=keepdim).astype(s.dtype)
 
 
 @op(promote=False, function=False, method=False, name="prod",
@@ -198,8 +218,8 @@ def _prod_k(input, dim, keepdim, dtype):
         axes = tuple(range(input.ndim))
     x = input.astype(_acc_dtype(input, dtype))
     if x.dtype == jnp.bool_:
-        x = x.astype(_I64)
-    return jnp.prod(x, axis=axes, keepdims=keepdim)
+        return jnp.all(x, axis=axes, keepdims=keepdim)
+    return jnp.prod(x, axis=axes, keepdims=keepdim, dtype=x.dtype)
 
 
 @composite()
@@ -324,6 +344,9 @@ op(promote=False, function=False, method=False, name="_min_dim", grad="MinBackwa
 
 
 def _max_min(name, input, dim, keepdim, other, out):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, ...)")
     if isinstance(dim, Tensor):
         if other is not None:
             raise TypeError(f"{name}() received an invalid combination of arguments")
@@ -366,8 +389,20 @@ _amaxmin("amax", _amax)
 _amaxmin("amin", _amin)
 
 
-@op(promote=False, returns=RT.returns(RT.aminmax), out=True)
-def aminmax(input, *, dim=None, keepdim=False):
+@composite()
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    if out is not None:
+        for o in out:
+            if o.dtype is not input.dtype:
+                cname = {"float32": "float", "float64": "double", "int64": "long int"}
+                raise RuntimeError(f"Expected out tensor to have dtype "
+                                   f"{cname.get(input.dtype.name, input.dtype.name)}, but got "
+                                   f"{cname.get(o.dtype.name, o.dtype.name)} instead")
+    return call(OPS["aminmax"], (input,), (dim, keepdim), out)
+
+
+@op(promote=False, returns=RT.returns(RT.aminmax), function=False, method=False, name="aminmax")
+def _aminmax_k(input, dim, keepdim):
     _check_complex("aminmax", input)
     if dim is None:
         if input.size == 0:
