@@ -44,8 +44,27 @@ from . import _namespace
 from ._namespace import *  # noqa: F401,F403  (ops generated from the op table)
 
 __version__ = "2.13.0+torchjax.0.1"
-strided = "torch.strided"
-contiguous_format = preserve_format = channels_last = "torch.memory_format"
+
+
+class memory_format:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return self.name
+
+
+class layout(memory_format):
+    pass
+
+
+contiguous_format, preserve_format = memory_format("contiguous_format"), memory_format("preserve_format")
+channels_last, channels_last_3d = memory_format("channels_last"), memory_format("channels_last_3d")
+strided, sparse_coo = layout("strided"), layout("sparse_coo")
+Tensor.layout = strided
 
 for _name, _cls in __import__("torchjax._creation", fromlist=["LEGACY"]).LEGACY.items():
     globals()[_name] = _cls

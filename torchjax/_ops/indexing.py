@@ -318,7 +318,7 @@ Tensor.__setitem__ = setitem
 def _index_put_impl(input, values, indices, accumulate=False):
     ix = _tuple_index(indices)
     values = values.astype(input.dtype)
-    return input.at[ix].add(values) if accumulate else input.at[ix].set(values)
+    return _add(input.at[ix], values) if accumulate else input.at[ix].set(values)
 
 
 def _prep_index_put(self, indices, values, fname="index_put"):
@@ -428,6 +428,8 @@ def _check_gather_like(fname, input, dim, index, src=None, strict_src=True):
     """torch's scatter/gather shape checks (index no larger than self/src apart from dim)."""
     n = input.dim()
     d = wrap_dim(dim, n)
+    if index.numel() == 0:
+        return d
     if index.dim() != n and not (index.dim() <= 1 and n <= 1):
         raise RuntimeError(f"Index tensor must have the same number of dimensions as "
                            f"{'input' if fname == 'gather' else 'self'} tensor")
@@ -474,6 +476,8 @@ def _size_check_scatter(input, d, index, src):
 @op(tensors=("input", "index"), promote=False, function=False, method=False,
     grad="GatherBackward0", saves=("index",))
 def _gather(input, dim, index):
+    if index.size == 0:
+        return jnp.zeros(index.shape, input.dtype)
     if input.ndim == 0 or index.ndim == 0:
         return input.reshape(-1)[index.reshape(-1)].reshape(index.shape)
     return input[_coords(index, dim)]
@@ -482,9 +486,10 @@ def _gather(input, dim, index):
 @composite()
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     d = _check_gather_like("gather", input, dim, index)
-    if index.dtype not in (D.int64, D.int32):
-        raise RuntimeError("gather(): Expected dtype int64 for index")
-    _size_check_gather(input, d, index)
+    if index.dtype not in (D.int64, D.int32) and index.numel():
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    if index.numel():
+        _size_check_gather(input, d, index)
     _bounds_rt(index, d, input.shape[d] if input.dim() else 1)
     if out is not None:
         if out.dtype is not input.dtype:
@@ -549,7 +554,7 @@ def take(input, index, *, out=None):
 def _put(input, index, source, accumulate):
     flat = input.reshape(-1)
     ix, src = index.reshape(-1), source.reshape(-1)
-    flat = flat.at[ix].add(src) if accumulate else flat.at[ix].set(src)
+    flat = _add(flat.at[ix], src) if accumulate else flat.at[ix].set(src)
     return flat.reshape(input.shape)
 
 
@@ -600,12 +605,20 @@ def _scatter_base(input, index, dim, reduce, include_self):
     return input.at[coords].set(init), coords
 
 
+def _add(at, s):
+    return at.max(s) if s.dtype == jnp.bool_ else at.add(s)
+
+
+def _mul(at, s):
+    return at.min(s) if s.dtype == jnp.bool_ else at.multiply(s)
+
+
 def _scatter_apply(base, coords, src, reduce):
     at = base.at[coords]
     if reduce in ("sum", "mean"):
-        return at.add(src)
+        return _add(at, src)
     if reduce == "prod":
-        return at.multiply(src)
+        return _mul(at, src)
     if reduce == "amax":
         return at.max(src)
     return at.min(src)
@@ -668,6 +681,8 @@ def _make_reduce(dim, reduce, include_self):
 
 
 def _scatter_reduce_value(input, dim, index, src, reduce, include_self):
+    if index.size == 0:
+        return input
     if input.ndim == 0:
         r = _scatter_reduce_value(input.reshape(1), 0, index.reshape(-1), src.reshape(-1),
                                   reduce, include_self)
@@ -693,6 +708,8 @@ def _grad_scatter(key):
     grad=_grad_scatter, saves=("index",))
 def _scatter(input, dim, index, src, reduce, kind):
     src = src.astype(input.dtype)
+    if index.size == 0:
+        return input
     if input.ndim == 0:
         return _scatter(input.reshape(1), 0, index.reshape(-1), src.reshape(-1) if src.ndim else
                         src, reduce, kind).reshape(())
@@ -701,12 +718,12 @@ def _scatter(input, dim, index, src, reduce, kind):
     at = input.at[_coords(index, dim)]
     if reduce is None:
         return at.set(s)
-    return at.multiply(s) if reduce == "multiply" else at.add(s)
+    return _mul(at, s) if reduce == "multiply" else _add(at, s)
 
 
 def _scatter_checks(fname, input, dim, index, src):
     d = _check_gather_like(fname, input, dim, index, src if isinstance(src, Tensor) else None)
-    if index.dtype not in (D.int64, D.int32):
+    if index.dtype not in (D.int64, D.int32) and index.numel():
         raise RuntimeError(f"{fname}(): Expected dtype int32/int64 for index")
     if isinstance(src, Tensor) and src.dtype is not input.dtype and src.dim() > 0:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
@@ -761,7 +778,7 @@ def _scatter_reduce_args(fname, input, dim, index, src, reduce, include_self):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
     d = _check_gather_like(fname, input, dim, index, src)
-    if index.dtype not in (D.int64, D.int32):
+    if index.dtype not in (D.int64, D.int32) and index.numel():
         raise RuntimeError(f"{fname}(): Expected dtype int32/int64 for index")
     if src.dtype is not input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
@@ -831,7 +848,7 @@ def _source_view(input, source, d):
 def _index_add(input, dim, index, source, alpha):
     x, s, d = _source_view(input, source, dim)
     s = s * alpha if alpha != 1 else s
-    return x.at[_dim_index(x, d, index)].add(s.astype(x.dtype)).reshape(input.shape)
+    return _add(x.at[_dim_index(x, d, index)], s.astype(x.dtype)).reshape(input.shape)
 
 
 def _index_add_args(input, dim, index, source):

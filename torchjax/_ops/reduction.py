@@ -1,9 +1,9 @@
-"""Reductions and scans: sum/mean/prod/std/var, max/min/amax/amin/argmax, all/any, norm,
+"""Reductions and scans: sum/mean/prod/std/var, max/min/amax/amin/argmax, all/any,
 logsumexp, cumulative ops, softmax, diff/trapezoid, histc/bincount, count_nonzero.
 
 Gradients follow torch at its special points (see /work/shared/reference): amax/amin and full
 max/min split ties evenly (full max/min also among NaNs), max(dim) sends the gradient to the
-returned index, std at 0 and norms at 0 have gradient 0."""
+returned index, std at 0 has gradient 0, var uses torch's unclamped 2 / (N - correction)."""
 import builtins as _b
 import math
 import numbers
@@ -101,8 +101,8 @@ def _even_chooser(reducer, nan_aware):
         m = x == yk
         if nan_aware:
             m = m | (jnp.isnan(x) & jnp.isnan(yk))
-        w = m.astype(x.dtype) / jnp.sum(m, axis=axes, keepdims=True).astype(x.dtype)
-        return y, jnp.sum(t * w, axis=axes, keepdims=keepdim)
+        inv = 1 / jnp.sum(m, axis=axes, keepdims=True).astype(x.dtype)
+        return y, jnp.sum(t * _mask_mul(inv, m), axis=axes, keepdims=keepdim)
     return f
 
 
@@ -123,15 +123,6 @@ def _safe_sqrt_jvp(primals, tangents):
     (v,), (t,) = primals, tangents
     y = jnp.sqrt(v)
     return y, jnp.where(y == 0, jnp.zeros((), y.dtype), t / (2 * jnp.where(y == 0, 1, y)))
-
-
-def _real_abs(x):
-    """|x| for complex x with gradient 0 at 0 (torch's sgn(0) = 0)."""
-    if not _is_complex(x):
-        return jnp.abs(x)
-    nz = x != 0
-    safe = jnp.where(nz, x, jnp.ones((), x.dtype))
-    return jnp.where(nz, jnp.abs(safe), jnp.zeros((), safe.real.dtype))
 
 
 def _mask_mul(t, mask):
@@ -235,16 +226,33 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 # ---------------------------------------------------------------- std / var
 
+@partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
+def _var_core(x, axes, correction, keepdim):
+    n = math.prod(x.shape[a] for a in axes)
+    d = x - jnp.mean(x, axis=axes, keepdims=True)
+    sq = d.real * d.real + d.imag * d.imag if _is_complex(x) else d * d
+    s = jnp.sum(sq, axis=axes, keepdims=keepdim)
+    return s / jnp.asarray(_b.max(0, n - correction), s.dtype)
+
+
+@_var_core.defjvp
+def _var_core_jvp(axes, correction, keepdim, primals, tangents):
+    """torch's var_backward: (2 / (N - correction)) * grad * (x - mean), with the unclamped
+    N - correction (the forward clamps the divisor at 0)."""
+    (x,), (t,) = primals, tangents
+    y = _var_core(x, axes, correction, keepdim)
+    n = math.prod(x.shape[a] for a in axes)
+    fac = 2.0 / (n - correction) if n != correction else math.inf
+    d = x - jnp.mean(x, axis=axes, keepdims=True)
+    dt = jnp.real(jnp.conj(d) * t) if _is_complex(x) else d * t
+    return y, jnp.sum(dt, axis=axes, keepdims=keepdim) * jnp.asarray(fac, y.dtype)
+
+
 def _var_impl(x, axes, correction, keepdim):
     if not _is_float(x):
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    n = math.prod(x.shape[a] for a in axes)
-    m = jnp.mean(x, axis=axes, keepdims=True)
-    d = x - m
-    sq = d.real * d.real + d.imag * d.imag if _is_complex(x) else d * d
-    s = jnp.sum(sq, axis=axes, keepdims=keepdim)
-    return s / jnp.asarray(_b.max(0, n - correction), s.dtype), (m if keepdim else
-                                                                  jnp.squeeze(m, axes))
+    m = jnp.mean(x, axis=axes, keepdims=keepdim)
+    return _var_core(x, axes, correction, keepdim), m
 
 
 def _mk_var(name, sqrt, with_mean):
@@ -348,7 +356,7 @@ def _max_min(name, input, dim, keepdim, other, out):
         raise TypeError(f"{name}() received an invalid combination of arguments - got "
                         f"({type(input).__name__}, ...)")
     if isinstance(dim, Tensor):
-        if other is not None:
+        if other is not None or keepdim is not False:
             raise TypeError(f"{name}() received an invalid combination of arguments")
         dim, other = None, dim
     if other is not None:
@@ -362,7 +370,13 @@ def _max_min(name, input, dim, keepdim, other, out):
     if not isinstance(dim, numbers.Integral):
         raise TypeError(f"{name}() received an invalid combination of arguments - got "
                         f"(Tensor, {type(dim).__name__})")
-    return call(OPS["_" + name + "_dim"], (input,), (int(dim), bool(keepdim)), out)
+    r = call(OPS["_" + name + "_dim"], (input,), (int(dim), bool(keepdim)), out)
+    return _named_out(name, r, out)
+
+
+def _named_out(name, r, out):
+    """With out=, torch returns its ``<name>_out`` named tuple of the out tensors."""
+    return getattr(RT, name + "_out")(tuple(out)) if out is not None else r
 
 
 @composite()
@@ -398,7 +412,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
                 raise RuntimeError(f"Expected out tensor to have dtype "
                                    f"{cname.get(input.dtype.name, input.dtype.name)}, but got "
                                    f"{cname.get(o.dtype.name, o.dtype.name)} instead")
-    return call(OPS["aminmax"], (input,), (dim, keepdim), out)
+    return _named_out("aminmax", call(OPS["aminmax"], (input,), (dim, keepdim), out), out)
 
 
 @op(promote=False, returns=RT.returns(RT.aminmax), function=False, method=False, name="aminmax")
@@ -420,6 +434,8 @@ def _aminmax_k(input, dim, keepdim):
 def _argf(name, f):
     def fn(input, dim=None, keepdim=False):
         _check_complex(name, input)
+        if input.dtype == jnp.bool_:
+            raise RuntimeError(f"{name}(): does not support bool input")
         if dim is None:
             _no_identity(name, input, (), True)
             r = f(input.reshape(-1)).astype(_I64)
@@ -490,10 +506,11 @@ def _softmax_dim(ndim, dim, name):
 
 def _softmax_in(name, input, dim, dtype):
     x = input.astype(dtype.np) if dtype is not None else input
-    if not _is_float(x):
-        raise NotImplementedError(f"\"{name}_kernel_impl\" not implemented for "
-                                  f"'{_name(x.dtype)}'")
     d = wrap_dim(dim, x.ndim)
+    if not _is_float(x):
+        kernel = name + ("_lastdim" if x.ndim == 0 or d == x.ndim - 1 else "")
+        raise NotImplementedError(f"\"{kernel}_kernel_impl\" not implemented for "
+                                  f"'{_name(x.dtype)}'")
     return x, d
 
 
@@ -520,119 +537,7 @@ def _f_log_softmax(input, dim=None, _stacklevel=3, dtype=None):
                 (_softmax_dim(input.dim(), dim, "log_softmax"), dtype))
 
 
-# ---------------------------------------------------------------- norms
-
-def _vnorm_weights(a, y, p):
-    """d||a||_p / da along the last axis for a >= 0 (torch's norm_backward, masked at its
-    special points); y is the norm with the reduced axis kept."""
-    z = jnp.zeros((), a.dtype)
-    if p == 0:
-        return jnp.zeros_like(a)
-    if p == 1:
-        return jnp.where(a > 0, jnp.ones((), a.dtype), z)
-    if math.isinf(p):
-        m = (a == y).astype(a.dtype)
-        return m / jnp.sum(m, axis=-1, keepdims=True)
-    safe_y = jnp.where(y == 0, jnp.ones((), a.dtype), y)
-    if p == 2:
-        return jnp.where(y == 0, z, a / safe_y)
-    if p < 1:
-        ap = jnp.where(a == 0, z, jnp.power(jnp.where(a == 0, jnp.ones((), a.dtype), a), p - 1))
-        return ap * jnp.power(y, 1 - p)
-    return jnp.where(y == 0, z, jnp.power(a, p - 1) / jnp.power(safe_y, p - 1))
-
-
-@partial(jax.custom_jvp, nondiff_argnums=(1,))
-def _vnorm1(a, p):
-    """p-norm of the non-negative vector a (last axis), torch's special-cased forms."""
-    if p == 0:
-        return jnp.sum((a != 0).astype(a.dtype), axis=-1)
-    if p == 1:
-        return jnp.sum(a, axis=-1)
-    if p == 2:
-        return jnp.sqrt(jnp.sum(a * a, axis=-1))
-    if math.isinf(p):
-        return jnp.max(a, axis=-1) if p > 0 else jnp.min(a, axis=-1)
-    return jnp.power(jnp.sum(jnp.power(a, p), axis=-1), 1.0 / p)
-
-
-@_vnorm1.defjvp
-def _vnorm1_jvp(p, primals, tangents):
-    (a,), (t,) = primals, tangents
-    y = _vnorm1(a, p)
-    return y, jnp.sum(t * _vnorm_weights(a, y[..., None], p), axis=-1)
-
-
-def _check_norm_dtype(x, dtype):
-    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
-        raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or complex, but "
-                           f"got {D.SCALAR_NAME[dtype]}")
-    if not _is_float(x):
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_name(x.dtype)}")
-
-
-@op(promote=False, function=False, method=False, name="_vector_norm",
-    grad="LinalgVectorNormBackward0", saves=("input", "result"))
-def _vector_norm(input, ord, dim, keepdim, dtype):
-    _check_norm_dtype(input, dtype)
-    x = input.astype(dtype.np) if dtype is not None else input
-    axes = _axes(dim, x.ndim)
-    p = float(ord)
-    if math.isinf(p):
-        if x.size == 0 and dim is None:
-            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
-                               "because the operation does not have an identity")
-        for a in axes:
-            if x.shape[a] == 0:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the "
-                                   f"dimension {a}because this dimension is empty and the "
-                                   f"operation does not have an identity")
-    a = _real_abs(x)
-    rest = [i for i in range(x.ndim) if i not in axes]
-    moved = jnp.transpose(a, rest + list(axes))
-    flat = moved.reshape(tuple(x.shape[i] for i in rest) + (-1,))
-    r = _vnorm1(flat, p)
-    if keepdim:
-        r = r.reshape(tuple(1 if i in axes else x.shape[i] for i in range(x.ndim)))
-    return r
-
-
-@op(promote=False, function=False, method=False, name="_nuclear_norm", grad="SumBackward1")
-def _nuclear_norm(input, dim, keepdim, dtype):
-    x = input.astype(dtype.np) if dtype is not None else input
-    d0, d1 = (wrap_dim(d, x.ndim) for d in dim)
-    rest = [i for i in range(x.ndim) if i not in (d0, d1)]
-    m = jnp.transpose(x, rest + [d0, d1])
-    s = jnp.sum(jnp.linalg.svd(m, compute_uv=False), axis=-1)
-    if keepdim:
-        s = s.reshape(tuple(1 if i in (d0, d1) else x.shape[i] for i in range(x.ndim)))
-    return s
-
-
-@composite()
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    if isinstance(dim, numbers.Integral):
-        dim = (int(dim),)
-    elif dim is not None:
-        dim = tuple(int(d) for d in dim)
-    if isinstance(p, str):
-        if p == "fro" and (dim is None or len(dim) <= 2):
-            return call(OPS["_vector_norm"], (input,), (2, dim, bool(keepdim), dtype), out)
-        if dim is None:
-            dim = tuple(range(input.dim()))
-        if len(dim) != 2:
-            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
-                               f"{' '.join(map(str, dim))}")
-        if p != "nuc":
-            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
-        if input.dtype.is_complex or not input.dtype.is_floating_point:
-            _check_norm_dtype(input._value, dtype)
-        return call(OPS["_nuclear_norm"], (input,), (dim, bool(keepdim), dtype), out)
-    p = 2.0 if p is None else p
-    if isinstance(p, Tensor):
-        p = p.item()
-    return call(OPS["_vector_norm"], (input,), (p, dim, bool(keepdim), dtype), out)
+# torch.norm lives with linalg.vector_norm / matrix_norm in _ops/linalg.py.
 
 
 # ---------------------------------------------------------------- scans
@@ -681,12 +586,23 @@ def _cum_select(name, better):
         key = input.astype(jnp.uint8) if input.dtype == jnp.bool_ else input
         _, ix = lax.associative_scan(comb, (lax.stop_gradient(key), idx), axis=d)
         return jnp.take_along_axis(input, ix, axis=d), ix
-    fn.__name__ = name
-    op(promote=False, out=True, returns=RT.returns(getattr(RT, name)))(fn)
+    fn.__name__ = "_" + name + "_k"
+    op(promote=False, function=False, method=False, name=name,
+       returns=RT.returns(getattr(RT, name)))(fn)
 
 
 _cum_select("cummax", lambda b, a: b >= a)
 _cum_select("cummin", lambda b, a: b <= a)
+
+
+@composite()
+def cummax(input, dim, *, out=None):
+    return _named_out("cummax", call(OPS["cummax"], (input,), (dim,), out), out)
+
+
+@composite()
+def cummin(input, dim, *, out=None):
+    return _named_out("cummin", call(OPS["cummin"], (input,), (dim,), out), out)
 
 
 def _lcse_fwd_impl(x, d):
@@ -758,8 +674,10 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
                         f"{input.shape[i]}, but got tensor.size({i}) = {t.shape[i]}")
         seq.append(t)
     x = call(OPS["cat"], (tuple(seq),), (d,)) if len(seq) > 1 else input
-    if n == 0:
-        return x.clone() if x is input else x
+    if n == 0:  # torch copies into a fresh tensor (CopyBackwards)
+        r = wrap(jnp.empty(tuple(x.shape), x.dtype.np))
+        r.copy_(x)
+        return r
     for _ in range(n):
         size = x.shape[d]
         if size == 0:
@@ -793,8 +711,6 @@ def _trapezoid_k(y, x, dx, dim, cumulative):
         return (jnp.sum(y, axis=d) - (jnp.take(y, 0, axis=d) + jnp.take(y, n - 1, axis=d)) *
                 jnp.asarray(0.5, y.dtype)) * jnp.asarray(dx, y.dtype)
     if x.ndim == 1:
-        if x.shape[0] != n:
-            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
         x = x.reshape(tuple(n if i == d else 1 for i in range(y.ndim)))
     elif x.ndim < y.ndim:
         x = x.reshape((1,) * (y.ndim - x.ndim) + x.shape)
@@ -821,6 +737,9 @@ def _trapezoid_call(name, y, x, dx, dim, cumulative):
     if x is None:
         dx = 1.0 if dx is None else (dx.item() if isinstance(dx, Tensor) else dx)
         return call(OPS["_trapezoid"], (y, None), (float(dx), d, cumulative))
+    if x.dim() == 1 and x.shape[0] != y.shape[d]:
+        raise RuntimeError(f"{'cumulative_trapezoid' if cumulative else 'trapezoid'}: There must "
+                           "be one `x` value for each sample point")
     return call(OPS["_trapezoid"], (y, x), (None, d, cumulative))
 
 
