@@ -26,6 +26,16 @@ def contiguous_strides(shape):
     return tuple(reversed(st))
 
 
+def _non_overlapping(shape, stride):
+    """Sufficient test that no two elements share memory (dims sorted by stride, like torch)."""
+    extent = 0
+    for n, st in sorted(((n, abs(st)) for n, st in zip(shape, stride) if n > 1), key=lambda p: p[1]):
+        if st <= extent:
+            return False
+        extent += st * (n - 1)
+    return True
+
+
 class ViewMeta:
     __slots__ = ("shape", "stride", "offset", "comp", "_idx", "_overlap")
 
@@ -41,7 +51,8 @@ class ViewMeta:
             for d, (n, s) in enumerate(zip(self.shape, self.stride)):
                 idx = idx[..., None] + np.arange(n, dtype=np.int64) * s
             idx = np.broadcast_to(idx, self.shape)
-            self._overlap = idx.size > 1 and np.unique(idx).size != idx.size
+            self._overlap = not _non_overlapping(self.shape, self.stride) and \
+                idx.size > 1 and np.unique(idx).size != idx.size
             self._idx = jnp.asarray(idx.reshape(-1))
         return self._idx
 

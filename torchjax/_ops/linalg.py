@@ -917,6 +917,8 @@ def _vnorm_checks(x, ord, dim, dtype, api="linalg.vector_norm"):
                                f"without narrowing to the specified dtype "
                                f"({D.SCALAR_NAME[dtype]})")
     axes = tuple(range(x.ndim)) if dim is None or dim == () else wrap_dims(dim, x.ndim)
+    if x.ndim == 0:
+        axes = ()
     if ord is not None and (math.isinf(ord) or ord < 0):
         name = ("inf" if ord > 0 else "-inf") if math.isinf(ord) else str(ord)
         if x.size == 0 and (dim is None or dim == ()):
@@ -1115,6 +1117,8 @@ def _torch_inverse(input, *, out=None):
 def det(A):
     _float_check(A, "linalg.det")
     _square_check(A, "linalg.det")
+    if A.size == 0:
+        return jnp.ones(A.shape[:-2], A.dtype)
     return jnp.linalg.det(A)
 
 
