@@ -1,4 +1,6 @@
 """Pointwise ops. Each is a pure function of jax arrays already cast to torch's common dtype."""
+import builtins
+
 import jax
 import jax.numpy as jnp
 from jax import lax
@@ -96,8 +98,8 @@ def pow(input, exponent):
         special = {0.5: jnp.sqrt, -0.5: lax.rsqrt, 1: lambda x: x, -1: lambda x: 1 / x}
         if exponent in special and jnp.issubdtype(input.dtype, jnp.inexact):
             return special[exponent](input)
-        if float(exponent).is_integer() and abs(exponent) < 2 ** 31:
-            r = lax.integer_pow(input, int(abs(exponent)))
+        if float(exponent).is_integer() and builtins.abs(exponent) < 2 ** 31:
+            r = lax.integer_pow(input, builtins.int(builtins.abs(exponent)))
             return 1 / r if exponent < 0 else r
         return jnp.power(input, jnp.asarray(exponent, input.dtype))
     bcast(input, exponent)
