@@ -72,7 +72,8 @@ class Tensor:
 
     def size(self, dim=None):
         s = self.shape
-        return s if dim is None else s[_wrap_dim(dim, len(s))]
+        from ._ops._util import wrap_dim
+        return s if dim is None else s[wrap_dim(dim, len(s))]
 
     @property
     def dtype(self):
@@ -107,7 +108,8 @@ class Tensor:
         shape, stride, _, comp = meta_of(self)
         if comp is not None:
             stride = tuple(2 * s for s in stride)
-        return stride if dim is None else stride[_wrap_dim(dim, len(stride))]
+        from ._ops._util import wrap_dim
+        return stride if dim is None else stride[wrap_dim(dim, len(stride))]
 
     def storage_offset(self):
         _, _, off, comp = meta_of(self)
@@ -512,14 +514,6 @@ def _parse_to(t, args, kwargs):
         raise TypeError(f"to() received an invalid combination of arguments - got unexpected "
                         f"keyword arguments {list(kwargs)}")
     return (device(dev) if dev is not None else None), dtype, copy
-
-
-def _wrap_dim(dim, ndim):
-    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
-    if not lo <= dim <= hi:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
-                         f"but got {dim})")
-    return dim + ndim if dim < 0 and ndim else (0 if dim < 0 else dim)
 
 
 def wrap(arr, requires_grad=False):
