@@ -26,7 +26,7 @@ def torch_numpy(t):
 def target_numpy(t):
     """numpy copy of a target tensor."""
     d = t.detach()
-    if hasattr(d, "resolve_conj"):  # torch as target
+    if isinstance(d, torch.Tensor):  # torch as target
         return torch_numpy(d)
     return np.asarray(d.numpy())
 

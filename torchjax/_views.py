@@ -118,7 +118,9 @@ def scatter(root, vm, src):
 
 def compute_view_stride(oldshape, oldstride, newshape):
     """torch's computeStride: strides for viewing (oldshape, oldstride) as newshape, or None."""
-    if math.prod(oldshape) == 0:
+    if tuple(oldshape) == tuple(newshape):
+        return tuple(oldstride)
+    if not oldshape or math.prod(oldshape) == 0:
         return contiguous_strides(newshape)
     newstride = [0] * len(newshape)
     view_d = len(newshape) - 1

@@ -50,6 +50,26 @@ _CSCALAR = {D.float32: "float", D.float64: "double", D.int64: "int64_t", D.int32
             D.complex128: "c10::complex<double>"}
 
 
+_FMAX = {}
+
+
+def _fmax(dt):
+    m = _FMAX.get(dt)
+    if m is None:
+        m = _FMAX[dt] = D.finfo(dt).max
+    return m
+
+
+_WARNED = set()
+
+
+def warn_once(msg, stacklevel=3):
+    """TORCH_WARN_ONCE: the first time in the process only."""
+    if msg not in _WARNED:
+        _WARNED.add(msg)
+        warnings.warn(msg, UserWarning, stacklevel=stacklevel + 1)
+
+
 def _check_value_fits(v, dt):
     """torch's checked scalar conversion ('value cannot be converted ... without overflow')."""
     if isinstance(v, Tensor):
@@ -63,7 +83,7 @@ def _check_value_fits(v, dt):
     if not bad:
         if dt.is_floating_point:
             import math
-            bad = math.isfinite(v) and abs(v) > D.finfo(dt).max
+            bad = math.isfinite(v) and abs(v) > _fmax(dt)
         elif not isinstance(v, bool):
             info = np.iinfo(dt.np)
             try:
@@ -126,9 +146,6 @@ def _parse(self, idx):
     t, d, adv, seen_ellipsis = self, 0, [], False
     for i in idx:
         if i is Ellipsis:
-            if seen_ellipsis:
-                raise IndexError("an index can only have a single ellipsis ('...')")
-            seen_ellipsis = True
             d += n - spec
         elif i is None:
             t = t.unsqueeze(d)
@@ -162,11 +179,11 @@ def _parse(self, idx):
                                   "dtype torch.bool instead. (Triggered internally at /__w/pytorch/"
                                   "pytorch/aten/src/ATen/native/IndexingUtils.h:37.)", UserWarning,
                                   stacklevel=3)
-                for k, m in enumerate(_mask_to_indices(it, t.shape[d:d + it.dim()], d)):
+                for k, m in enumerate(_mask_to_indices(it, tuple(t.shape), d)):
                     adv.append((d + k, m))
                 d += it.dim()
             else:
-                if it.dtype._cat != 1:
+                if it.dtype not in (D.int64, D.int32):
                     raise IndexError("tensors used as indices must be long, int, byte or bool "
                                      "tensors")
                 adv.append((d, it))
@@ -179,8 +196,10 @@ def _parse(self, idx):
 
 
 def _mask_to_indices(mask, shape, d0):
+    """Index tensors of a bool/byte mask applied at dim d0 of a tensor of this shape."""
     m = _np(mask).astype(bool)
-    for k, (a, b) in enumerate(zip(m.shape, shape)):
+    for k, a in enumerate(m.shape):
+        b = shape[d0 + k] if d0 + k < len(shape) else None
         if a != b:
             raise IndexError(f"The shape of the mask {list(m.shape)} at index {k} does not match the "
                              f"shape of the indexed tensor {list(shape)} at index {d0 + k}")
@@ -222,12 +241,6 @@ def index(input, indices):
     return input[_tuple_index(indices)]
 
 
-@op(**VIEW, view=lambda sh, st, off, c: (sh, st, off, c), grad="AliasBackward0",
-    function=False, method=False)
-def alias(input):
-    return input
-
-
 def getitem(self, idx):
     t, adv = _parse(self, idx)
     if not adv:
@@ -248,7 +261,8 @@ def _value_tensor(self, value):
         v = value
         if isinstance(v, complex) and not self.dtype.is_complex:
             v = v.real
-        return wrap(jnp.asarray(v, dtype=self.dtype.np))
+        from .registry import scalar_array
+        return wrap(scalar_array(v, self.dtype))
     from .._creation import tensor
     return tensor(value, dtype=self.dtype)
 
@@ -261,8 +275,87 @@ def _strip_ones(value):
     return value.reshape(sh[k:]) if k else value
 
 
+_FAST = {}
+
+
+def _fast_key(shape, idx):
+    """Static key of a basic index (ints, positive-step slices, None, ...) on a tensor of this
+    shape when it is valid; None otherwise (the general path then raises torch's errors)."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    key, spec = [], 0
+    for i in idx:
+        if i is None or i is Ellipsis:
+            key.append(i)
+        elif type(i) is int:
+            key.append(i)
+            spec += 1
+        elif type(i) is slice and (i.step is None or (type(i.step) is int and i.step > 0)) and \
+                (i.start is None or type(i.start) is int) and (i.stop is None or type(i.stop) is int):
+            key.append((i.start, i.stop, i.step))
+            spec += 1
+        else:
+            return None
+    if spec > len(shape) or key.count(Ellipsis) > 1:
+        return None
+    d = 0
+    for k in key:
+        if k is Ellipsis:
+            d += len(shape) - spec
+        elif type(k) is int:
+            if not -shape[d] <= k < shape[d]:
+                return None
+            d += 1
+        elif k is not None:
+            d += 1
+    return tuple(key)
+
+
+def _fast_fn(shape, key, vshape):
+    ent = _FAST.get((shape, key, vshape))
+    if ent is None:
+        ix = tuple(slice(*k) if type(k) is tuple else k for k in key)
+        target = jax.eval_shape(lambda a: a[ix], jax.ShapeDtypeStruct(shape, np.float32)).shape
+        vs = vshape
+        while vs and vs[0] == 1:
+            vs = vs[1:]
+        ok = len(vs) <= len(target) and all(
+            a == b or a == 1 for a, b in zip(vs[::-1], tuple(target)[::-1]))
+        fn = None
+        if ok:
+            def fn(root, v):
+                if jnp.issubdtype(v.dtype, jnp.complexfloating) and not jnp.issubdtype(
+                        root.dtype, jnp.complexfloating):
+                    v = jnp.real(v)
+                return root.at[ix].set(jnp.broadcast_to(v.reshape(vs), target).astype(root.dtype))
+            fn = jax.jit(fn)
+        if len(_FAST) > 2048:
+            _FAST.clear()
+        ent = _FAST[(shape, key, vshape)] = (fn,)
+    return ent[0]
+
+
+def _try_fast_set(self, idx, value):
+    """x[basic] = v on an untracked root tensor: one jitted scatter into its storage."""
+    if self._vm is not None or self._rg or (isinstance(value, Tensor) and value._rg) or \
+            self._inference:
+        return False
+    shape = tuple(self._st.value.shape)
+    key = _fast_key(shape, idx)
+    if key is None:
+        return False
+    value = _value_tensor(self, value)
+    fn = _fast_fn(shape, key, tuple(value.shape))
+    if fn is None:
+        return False
+    self._assign(fn(self._st.value, value._value))
+    return True
+
+
 def setitem(self, idx, value):
     from ..autograd.graph import check_inplace, inplace_update
+    if _try_fast_set(self, idx, value):
+        return
     t, adv = _parse(self, idx)
     value = _value_tensor(self, value)
     if not adv:
@@ -289,11 +382,15 @@ def setitem(self, idx, value):
 
 
 def _index_result_shape(t, indices):
-    shape = jax.eval_shape(lambda a, *ix: a[_tuple_index(ix)],
-                           jax.ShapeDtypeStruct(tuple(t.shape), t.dtype.np),
-                           *(None if i is None else jax.ShapeDtypeStruct(tuple(i.shape), np.int64)
-                             for i in indices)).shape
-    return tuple(shape)
+    """numpy/torch advanced-indexing result shape: the broadcast index shape replaces the indexed
+    dims in place when they are adjacent, else goes first."""
+    shape = tuple(t.shape)
+    pos = [k for k, i in enumerate(indices) if i is not None]
+    b = broadcast_shapes(*(tuple(indices[k].shape) for k in pos))
+    rest = [shape[k] for k in range(len(shape)) if k not in pos]
+    if pos == list(range(pos[0], pos[-1] + 1)):
+        return tuple(rest[:pos[0]]) + b + tuple(rest[pos[0]:])
+    return b + tuple(rest)
 
 
 def _check_put_shape(t, indices, v):
@@ -342,11 +439,11 @@ def _prep_index_put(self, indices, values, fname="index_put"):
     adv, d = [], 0
     for i in indices:
         if i.dtype in (D.bool, D.uint8):
-            for k, m in enumerate(_mask_to_indices(i, tuple(self.shape)[d:d + i.dim()], d)):
+            for k, m in enumerate(_mask_to_indices(i, tuple(self.shape), d)):
                 adv.append((d + k, m))
             d += i.dim()
         else:
-            if i.dtype._cat != 1:
+            if i.dtype not in (D.int64, D.int32):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             adv.append((d, i))
             d += 1
@@ -718,7 +815,20 @@ def _scatter(input, dim, index, src, reduce, kind):
     at = input.at[_coords(index, dim)]
     if reduce is None:
         return at.set(s)
-    return _mul(at, s) if reduce == "multiply" else _add(at, s)
+    r = _mul(at, s) if reduce == "multiply" else _add(at, s)
+    return _no_derivative(r, "scatter") if jnp.issubdtype(r.dtype, jnp.inexact) else r
+
+
+def _no_derivative(r, name):
+    """Identity whose backward raises torch's 'derivative ... is not implemented'."""
+    @jax.custom_vjp
+    def f(x):
+        return x
+
+    def bwd(_, g):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+    f.defvjp(lambda x: (x, None), bwd)
+    return f(r)
 
 
 def _scatter_checks(fname, input, dim, index, src):
@@ -742,11 +852,10 @@ def _scatter_args(input, dim, index, src, value, reduce):
     if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
     if reduce is not None and kind == "src":
-        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will "
-                      "be removed in a future PyTorch release. Use torch.scatter_reduce instead "
-                      "for more reduction options. (Triggered internally at /__w/pytorch/pytorch/"
-                      "aten/src/ATen/native/TensorAdvancedIndexing.cpp:225.)", UserWarning,
-                      stacklevel=3)
+        warn_once("The reduce argument of torch.scatter with Tensor src is deprecated and will "
+                  "be removed in a future PyTorch release. Use torch.scatter_reduce instead "
+                  "for more reduction options. (Triggered internally at /__w/pytorch/pytorch/"
+                  "aten/src/ATen/native/TensorAdvancedIndexing.cpp:225.)")
     d = _scatter_checks("scatter", input, dim, index, src if kind == "src" else None)
     return (input, index, src), (d, reduce, kind)
 
@@ -993,9 +1102,9 @@ def _index_reduce_args(input, dim, index, source, reduce):
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin "
                            f"but got {reduce}.")
-    warnings.warn("index_reduce() is in beta and the API may change at any time. (Triggered "
-                  "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
-                  "TensorAdvancedIndexing.cpp:1523.)", UserWarning, stacklevel=3)
+    warn_once("index_reduce() is in beta and the API may change at any time. (Triggered "
+              "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+              "TensorAdvancedIndexing.cpp:1523.)")
     d = wrap_dim(dim, input.dim())
     _index_vec("index_reduce_", index)
     if source.dtype is not input.dtype:
@@ -1133,7 +1242,9 @@ def _masked_scatter(input, mask, source):
 
 
 def _masked_scatter_args(input, mask, source):
-    _mask_check("masked_scatter_", mask)
+    if mask.dtype is not D.bool:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{D.SCALAR_NAME[mask.dtype]}")
     if source.dtype is not input.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{D.SCALAR_NAME[input.dtype]} and {D.SCALAR_NAME[source.dtype]}")
@@ -1169,7 +1280,7 @@ def _masked_select(input, mask, count):
 def masked_select(input, mask, *, out=None):
     if mask.dtype is not D.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    shape = broadcast_shapes(tuple(mask.shape), tuple(input.shape))
     count = int(np.broadcast_to(_np(mask), shape).sum())
     _out_overlap(out, input, mask)
     return _into(out, call(OPS["_masked_select"], (input, mask), (count,)))
@@ -1212,11 +1323,6 @@ def nonzero_static(input, *, size, fill_value=-1):
     return wrap(jnp.asarray(out))
 
 
-@composite()
-def count_nonzero(input, dim=None):
-    return (input != 0).sum(dim) if dim is not None else (input != 0).sum()
-
-
 _where3 = NAMESPACES[""].get("where")
 
 
@@ -1242,12 +1348,13 @@ def _imag_meta(sh, st, off, comp):
     return sh, st, off, "imag"
 
 
-@op(promote=False, view=_real_meta, method=False, saves=())
-def real(input):
+@op(promote=False, view=_real_meta, method=False, saves=(), grad="SelectBackward0",
+    function=False, name="real")
+def _real(input):
     return jnp.real(input)
 
 
-@op(promote=False, view=_imag_meta, method=False, saves=())
+@op(promote=False, view=_imag_meta, method=False, saves=(), grad="SelectBackward0")
 def imag(input):
     if not jnp.issubdtype(input.dtype, jnp.complexfloating):
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
@@ -1258,5 +1365,12 @@ def _real_prop(self):
     return call(OPS["real"], (self,), ()) if self.dtype.is_complex else self
 
 
+@composite(method=False)
+def real(input):
+    return _real_prop(input)
+
+
 Tensor.real = property(_real_prop)
 Tensor.imag = property(lambda self: call(OPS["imag"], (self,), ()))
+
+_check_bounds = _check_adv  # name used by docs/adding-ops.md

@@ -29,7 +29,8 @@ class Op:
                  view, returns, differentiable, out_dtype):
         self.fn, self.name = fn, name
         self.params = list(inspect.signature(fn).parameters.values())
-        self.tnames = tuple(tensors) + tuple(lists)
+        tl = set(tensors) | set(lists)
+        self.tnames = tuple(p.name for p in self.params if p.name in tl)  # signature order
         self.tpos = tuple(i for i, p in enumerate(self.params) if p.name in self.tnames)
         self.lists = frozenset(lists)
         self.snames = tuple(p.name for p in self.params if p.name not in self.tnames)
@@ -310,7 +311,7 @@ def call(E, targs, statics, out=None):
         from ..autograd.graph import record
         record(E, key, targs, tuple(arrs), results)
     if out is not None:
-        _write_out(out, results)
+        _write_out(E, out, results)
         return out
     if multi:
         return E.returns(*results) if E.returns else tuple(results)
@@ -324,11 +325,11 @@ def _user_error(e):
     return e
 
 
-def _write_out(out, results):
+def _write_out(E, out, results):
     outs = out if isinstance(out, (tuple, list)) else (out,)
     for o, r in zip(outs, results):
         if r._rg and STATE.enabled:
-            raise RuntimeError(f"{'add'}(): functions with out=... arguments don't support automatic "
+            raise RuntimeError(f"{E.name}(): functions with out=... arguments don't support automatic "
                                "differentiation, but one of the arguments requires grad.")
         v = r._value
         if not D.can_cast(D._by_np[v.dtype], o.dtype):

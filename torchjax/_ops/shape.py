@@ -3,13 +3,12 @@
 import itertools
 import math
 import numbers
-import warnings
 
 import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
-from .._views import compute_view_stride, contiguous_strides, meta_of
+from .._views import compute_view_stride, meta_of
 from ._util import wrap_dim, wrap_dims, shape_arg, broadcast_shapes as _bshapes
 from .registry import op, composite, call, OPS
 
@@ -100,6 +99,10 @@ def view(input, *size, **kw):
     return call(OPS["view"], (input,), (_varargs(size, kw, "size", "view"),))
 
 
+op(**VIEW, view=_view_meta, function=False, method=False, name="_reshape_alias",
+   grad="ReshapeAliasBackward0")(_view)
+
+
 @op(**VIEW, grad="UnsafeViewBackward0", function=False, method=False)
 def _reshape_copy(input, shape):
     return jnp.reshape(input, shape)
@@ -110,7 +113,7 @@ def reshape(input, *shape, **kw):
     shape = _infer_size(_varargs(shape, kw, "shape", "reshape"), input.numel())
     sh, st, off, comp = meta_of(input)
     if comp is None and _view_stride(sh, st, shape) is not None:
-        return input.view(shape)
+        return call(OPS["view" if input.is_contiguous() else "_reshape_alias"], (input,), (shape,))
     return call(OPS["_reshape_copy"], (input,), (shape,))
 
 
@@ -242,18 +245,19 @@ def movedim(input, source, destination):
 
 
 def _T(self):
+    from .indexing import warn_once as _w
     n = self.dim()
     if n == 0:
-        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
+        _w("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
                       "these cases. (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/"
-                      "native/TensorShape.cpp:4321.)", UserWarning, stacklevel=2)
+                      "native/TensorShape.cpp:4321.)")
     elif n != 2:
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+        _w("The use of `x.T` on tensors of dimension other than 2 to reverse their "
                       "shape is deprecated and it will throw an error in a future release. "
                       "Consider `x.mT` to transpose batches of matrices or `x.permute(*torch."
                       "arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor. "
                       "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
-                      "TensorShape.cpp:4314.)", UserWarning, stacklevel=2)
+                      "TensorShape.cpp:4314.)")
     return self.permute(tuple(reversed(range(n))))
 
 
@@ -334,39 +338,52 @@ def squeeze(input, dim=None):
     return jnp.squeeze(input, _sq_dims(input.shape, dim))
 
 
-def _expand_shape(shape, size, dtype=None):
+def _expand_geometry(shape, stride, size, dtype=None):
+    """torch's inferExpandGeometry: new (shape, stride), walking from the last dim."""
     size = _dims_arg(size)
+    shape, stride = tuple(shape), tuple(stride) if stride is not None else None
     if len(size) < len(shape):
         raise RuntimeError(f"expand({_legacy(dtype) if dtype is not None else 'torch.FloatTensor'}"
                            f"{{{list(shape)}}}, size={list(size)}): the number of sizes provided "
                            f"({len(size)}) must be greater or equal to the number of dimensions in "
                            f"the tensor ({len(shape)})")
-    lead = len(size) - len(shape)
-    out = []
-    for i, s in enumerate(size):
-        if i < lead:
-            if s < 0:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
-                                   f"leading, non-existing dimension {i}")
-            out.append(s)
+    n, nd = len(size), len(shape)
+    out_sh, out_st = [0] * n, [0] * n
+    for i in range(n - 1, -1, -1):
+        d = nd - 1 - (n - 1 - i)
+        sz = shape[d] if d >= 0 else 1
+        if stride is None:
+            st = 0
+        elif d >= 0:
+            st = stride[d]
         else:
-            o = shape[i - lead]
-            if s == -1:
-                s = o
-            elif o != s and (o != 1 or s < 0):
-                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
-                                   f"size ({o}) at non-singleton dimension {i}.  Target sizes: "
-                                   f"{list(size)}.  Tensor sizes: {list(shape)}")
-            out.append(s)
-    return tuple(out)
+            st = out_sh[i + 1] * out_st[i + 1] if i < n - 1 else 1
+        target = size[i]
+        if target == -1:
+            if d < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({target}) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
+            target = sz
+        if sz != target:
+            if sz != 1:
+                raise RuntimeError(f"The expanded size of the tensor ({target}) must match the "
+                                   f"existing size ({sz}) at non-singleton dimension {i}.  Target "
+                                   f"sizes: {list(size)}.  Tensor sizes: {list(shape)}")
+            sz, st = target, 0
+        out_sh[i], out_st[i] = sz, st
+    if any(s_ < 0 for s_ in out_sh):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{next(s_ for s_ in out_sh if s_ < 0)}: {out_sh}")
+    return tuple(out_sh), tuple(out_st)
+
+
+def _expand_shape(shape, size, dtype=None):
+    return _expand_geometry(shape, None, size, dtype)[0]
 
 
 def _expand_meta(shape, stride, offset, comp, size, implicit=False):
-    new = _expand_shape(shape, size)
-    lead = len(new) - len(shape)
-    st = [0] * lead + [0 if (shape[i] == 1 and new[lead + i] != 1) else stride[i]
-                       for i in range(len(shape))]
-    return new, tuple(st), offset, comp
+    new, st = _expand_geometry(shape, stride, size)
+    return new, st, offset, comp
 
 
 @op(**VIEW, view=_expand_meta, function=False, method=False, name="expand")
@@ -385,8 +402,8 @@ def expand_as(input, other):
 
 
 @composite()
-def broadcast_to(input, size):
-    return input.expand(tuple(size))
+def broadcast_to(input, *size, **kw):
+    return input.expand(_varargs(size, kw, "size", "broadcast_to"))
 
 
 @composite(method=False)
@@ -491,25 +508,34 @@ def _slice_copy(input, dim, start, end, step, gname):
     return _slice_value(input, dim, start, end, step)
 
 
-@composite()
-def narrow(input, dim, start, length):
+def _narrow_args(input, dim, start, length, copy=False):
     if input.dim() == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if copy and dim >= input.dim():
+        raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, "
+                           "but got false.  (Could this error message be improved?  If so, please "
+                           "report an enhancement request to PyTorch.)")
     if _is_tensor(start):
         if start.dim() != 0 or start.dtype._cat != 1:
             raise RuntimeError("start must be an 0-dim integral Tensor.")
         start = int(start.item())
     d = wrap_dim(dim, input.dim())
     size = input.shape[d]
-    if length < 0:
+    if length < 0 and not copy:
         raise RuntimeError("narrow(): length must be non-negative.")
     if not -size <= start <= size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got "
                          f"{start})")
     if start < 0:
         start += size
-    if start > size - length:
+    if start > size - length or length < 0:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return d, start
+
+
+@composite()
+def narrow(input, dim, start, length):
+    d, start = _narrow_args(input, dim, start, length)
     return call(OPS["slice"], (input,), (d, start, start + length, 1))
 
 
@@ -710,7 +736,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     return _diagonal_value(input, offset, dim1, dim2)
 
 
-@op(promote=False, saves=(), out=True, grad="DiagonalBackward0")
+@op(promote=False, saves=(), out=True, grad="DiagonalBackward0_copy")
 def diagonal_copy(input, offset=0, dim1=0, dim2=1):
     return _diagonal_value(input, offset, dim1, dim2)
 
@@ -977,14 +1003,11 @@ def rot90(input, k=1, dims=(0, 1)):
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if input.ndim < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
-    if dims[0] == dims[1] or abs(dims[0] - dims[1]) == input.ndim:
+    a, b = wrap_dim(dims[0], input.ndim), wrap_dim(dims[1], input.ndim)
+    if a == b:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
                            f"dim1 = {dims[1]}")
-    if not -input.ndim <= dims[0] < input.ndim:
-        raise RuntimeError(f"Rotation dim0 out of range, dim0 = {dims[0]}")
-    if not -input.ndim <= dims[1] < input.ndim:
-        raise RuntimeError(f"Rotation dim1 out of range, dim1 = {dims[1]}")
-    return jnp.rot90(input, k, (dims[0] % input.ndim, dims[1] % input.ndim))
+    return jnp.rot90(input, k, (a, b))
 
 
 @composite(function=False)
@@ -1038,8 +1061,8 @@ def _ri_index(repeats, output_size=None):
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # torch.repeat_interleave(repeats)
         return _ri_index(input, output_size)
-    if _is_tensor(repeats) and repeats.numel() == 1 and repeats.dim() <= 1:
-        repeats = int(repeats.item()) if repeats.dim() == 0 else repeats
+    if _is_tensor(repeats) and repeats.dim() == 0:
+        repeats = repeats.reshape(1)
     x = input.flatten() if dim is None else input
     d = 0 if dim is None else wrap_dim(dim, input.dim())
     if isinstance(repeats, numbers.Integral):
@@ -1066,9 +1089,10 @@ def meshgrid(*tensors, indexing=None):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing is None:
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
-                      "indexing argument. (Triggered internally at /__w/pytorch/pytorch/aten/src/"
-                      "ATen/native/TensorShape.cpp:4215.)", UserWarning, stacklevel=2)
+        from .indexing import warn_once
+        warn_once("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                  "indexing argument. (Triggered internally at /__w/pytorch/pytorch/aten/src/"
+                  "ATen/native/TensorShape.cpp:4215.)")
         indexing = "ij"
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
@@ -1203,6 +1227,121 @@ def contiguous(input, memory_format=None):
     if input.is_contiguous():
         return input
     return call(OPS["contiguous_copy"], (input,), ())
+
+
+@op(**VIEW, view=lambda sh, st, off, c: (sh, st, off, c), grad="AliasBackward0",
+    function=False, method=False)
+def alias(input):
+    return input
+
+
+# ---- *_copy variants: the view ops' values as fresh tensors ----
+def _copy_variant(base, name=None, method=False):
+    E = OPS[base]
+    g = E.grad_name
+    grad = (lambda key: g(key) + "_copy") if callable(g) else g + "_copy"
+    op(promote=False, saves=(), out=True, method=method, name=name or base + "_copy",
+       grad=grad)(E.fn)
+
+
+for _b in ("view", "permute", "expand", "transpose", "t", "squeeze", "unsqueeze", "unfold",
+           "alias", "select", "slice", "view_as_real"):
+    _copy_variant(_b)
+del _b
+
+
+@composite()
+def narrow_copy(input, dim, start, length, *, out=None):
+    d, start = _narrow_args(input, dim, start, length, copy=True)
+    return _into_out(out, call(OPS["_slice_copy"], (input,), (d, start, start + length, 1,
+                                                               "NarrowCopyBackward0")))
+
+
+@composite(method=False)
+def split_with_sizes_copy(input, split_sizes, dim=0, *, out=None):
+    d = _split_dim(input, dim, "split_with_sizes")
+    res = _split_views(input, d, _sizes_bounds(input.shape[d], split_sizes, d),
+                       "SplitWithSizesBackward0_copy", copy=True)
+    return _into_list(out, res)
+
+
+@composite(method=False)
+def split_copy(input, split_size, dim=0, *, out=None):
+    d = _split_dim(input, dim)
+    res = _split_views(input, d, _split_bounds(input.shape[d], int(split_size)),
+                       "SplitBackward0_copy", copy=True)
+    return _into_list(out, res)
+
+
+@composite(method=False)
+def unbind_copy(input, dim=0, *, out=None):
+    if input.dim() == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = wrap_dim(dim, input.dim())
+    res = tuple(call(OPS["_select_copy_named"], (input,), (d, i, "UnbindBackward0_copy"))
+                for i in range(input.shape[d]))
+    return _into_list(out, res)
+
+
+@op(promote=False, saves=(), function=False, method=False, grad=lambda key: key[0][-1])
+def _select_copy_named(input, dim, index, gname):
+    d, i = _select_index(input.shape, dim, index)
+    return jnp.take(input, i, axis=d)
+
+
+def _into_list(out, res):
+    if out is None:
+        return res
+    for o, r in zip(out, res):
+        _into_out(o, r)
+    return None
+
+
+@op(tensors=(), lists=("tensors",), promote=("tensors",), function=False, method=False,
+    saves=(), grad="BlockDiagBackward0", name="block_diag")
+def _block_diag(tensors):
+    mats = []
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t.ndim} dimensions")
+        mats.append(t.reshape(1, -1) if t.ndim < 2 else t)
+    rows = sum(m.shape[0] for m in mats)
+    cols = sum(m.shape[1] for m in mats)
+    dt = mats[0].dtype if mats else jnp.float32
+    out = jnp.zeros((rows, cols), dt)
+    r = c = 0
+    for m in mats:
+        out = out.at[r:r + m.shape[0], c:c + m.shape[1]].set(m)
+        r, c = r + m.shape[0], c + m.shape[1]
+    return out
+
+
+@composite(method=False)
+def block_diag(*tensors):
+    if not tensors:
+        from .._creation import empty
+        return empty(1, 0)
+    return call(OPS["block_diag"], (tuple(tensors),), ())
+
+
+@composite(method=False)
+def unravel_index(indices, shape):
+    from .._tensor import wrap
+    if not _is_tensor(indices):
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {type(indices)}")
+    if indices.dtype._cat != 1:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (int(shape),) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise ValueError("'shape' cannot have negative values, but got " + str(tuple(shape)))
+    numel = math.prod(shape)
+    a = indices._numpy().astype(np.int64)
+    if not shape:
+        return ()
+    a = np.mod(a, numel) if numel else a
+    outs = np.unravel_index(a, shape) if numel else [a] * len(shape)
+    return tuple(wrap(jnp.asarray(np.asarray(o, np.int64))) for o in outs)
 
 
 _install_props()
