@@ -35,9 +35,14 @@ NAMESPACES.setdefault("linalg", {})["LinAlgError"] = LinAlgError
 
 # ---------------------------------------------------------------- helpers
 
+def _dt(a):
+    """torchjax dtype of a jax array or a Tensor."""
+    return a.dtype if isinstance(a, Tensor) else D.from_np(a.dtype)
+
+
 def _sn(a):
     """torch's ScalarType name of an array's dtype ('Float', 'Long', ...)."""
-    return D.SCALAR_NAME[D.from_np(a.dtype)]
+    return D.SCALAR_NAME[_dt(a)]
 
 
 _CNAMES = {"Float": "float", "Double": "double", "Long": "long int", "Int": "int",
@@ -74,7 +79,7 @@ def _real_dtype(dt):
 
 
 def _no_bool(a, kernel):
-    if a.dtype == jnp.bool_:
+    if _dt(a) == D.bool:
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
@@ -142,14 +147,14 @@ def _axpby(beta, inp, alpha, prod):
     return (i + p).astype(prod.dtype)
 
 
-def _raise_info(info, fmt, api, batched):
+def _raise_info(info, fmt, api, batched, exc=None):
     """Raise LinAlgError for the first non-zero info (a host sync, as torch's check)."""
     v = np.asarray(info._value if isinstance(info, Tensor) else info).reshape(-1)
     nz = np.nonzero(v)[0]
     if nz.size:
         i = int(nz[0])
         pre = f"{api}: " + (f"(Batch element {i}): " if batched else "")
-        raise LinAlgError(pre + fmt.format(int(v[i])))
+        raise (exc or LinAlgError)(pre + fmt.format(int(v[i])))
 
 
 def _gname(key):
@@ -166,7 +171,7 @@ def _symgrad(A):
 
 @_symgrad.defjvp
 def _symgrad_jvp(p, t):
-    return p[0], (t[0] + _mH(t[0])) / 2
+    return _symgrad(p[0]), (t[0] + _mH(t[0])) / 2
 
 
 # ---------------------------------------------------------------- products
@@ -180,7 +185,7 @@ def _mm_shape(a, b, sa=None, sb=None):
 
 
 def _mm_dtype(a, b):
-    if a.dtype != b.dtype:
+    if _dt(a) != _dt(b):
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_cn(a)} != "
                            f"{_cn(b)}")
 
@@ -189,7 +194,7 @@ def _mv_checks(mat_shape, vec_len, vec, mat):
     if mat_shape[1] != vec_len:
         raise RuntimeError(f"size mismatch, got input ({mat_shape[0]}), mat "
                            f"({mat_shape[0]}x{mat_shape[1]}), vec ({vec_len})")
-    if vec.dtype != mat.dtype:
+    if _dt(vec) != _dt(mat):
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_sn(vec)}, "
                            f"{_sn(mat)}, and {_sn(vec)}")
     _no_bool(mat, "addmv_impl_cpu")
@@ -199,7 +204,7 @@ def _bmm_checks(b, n, k, b2, k2, a, c):
     if b2 != b or k2 != k:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{b}, {k}] but got: [{b2}, {k2}].")
-    if a.dtype != c.dtype:
+    if _dt(a) != _dt(c):
         raise RuntimeError(f"expected scalar type {_sn(a)} but found {_sn(c)}")
     _no_bool(a, "bmm")
 
@@ -350,6 +355,7 @@ def _dmatmul(self, other):
     return matmul(self, other)
 
 
+NAMESPACES.setdefault("linalg", {})["matmul"] = matmul
 METHODS["__matmul__"] = _dmatmul
 METHODS["__rmatmul__"] = _rmatmul
 
@@ -590,6 +596,8 @@ def _einsum_grad_name(parsed, sizes, rhs):
     else:
         out = set(rhs.replace("...", ""))
     summed = inputs - out
+    if rhs is not None and "..." not in rhs and any(ch is None for d in parsed for ch in d):
+        summed = summed | {None}
     if len(parsed) == 1:
         return "SumBackward1" if summed else "PermuteBackward0"
     if len(parsed) == 2 and not summed:
@@ -829,6 +837,8 @@ def _matrix_power(input, n):
 def matrix_power(input, n, *, out=None):
     _square_check(input, "linalg.matrix_power")
     if n < 0:
+        if n == -1:
+            return _inv_call(input, out)
         input = _inv_call(input, None)
         n = -n
     return call(OPS["_matrix_power"], (input,), (int(n),), out)
@@ -841,6 +851,18 @@ def _sgn(x):
         a = jnp.abs(x)
         return jnp.where(a == 0, jnp.zeros((), x.dtype), x / jnp.where(a == 0, 1, a))
     return jnp.sign(x)
+
+
+@jax.custom_jvp
+def _tabs(x):
+    """abs with torch's derivative sgn(x) (0 at 0; JAX's abs has derivative 1 at 0)."""
+    return jnp.abs(x)
+
+
+@_tabs.defjvp
+def _tabs_jvp(p, t):
+    x, dx = p[0], t[0]
+    return _tabs(x), (jnp.real(jnp.conj(_sgn(x)) * dx) if _is_complex(x) else _sgn(x) * dx)
 
 
 def _norm_value(x, p, axes, keepdim):
@@ -897,8 +919,8 @@ def _vnorm(x, p, axes, keepdim, coef=_norm_coef):
     def f_jvp(primals, tangents):
         x, = primals
         dx, = tangents
-        nk = _norm_value(x, p, axes, True)
-        n = nk if keepdim else jnp.squeeze(nk, axis=axes)
+        n = f(x)  # the primal through f: its own derivative is torch's at every order
+        nk = n if keepdim else jnp.expand_dims(n, axes)
         c = coef(x, p, axes, nk)
         t = jnp.real(jnp.conj(c) * dx) if _is_complex(x) else c * dx
         return n, jnp.sum(t, axis=axes, keepdims=keepdim)
@@ -995,7 +1017,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         return r
     if math.isinf(ord):
         d0, d1 = d1, d0
-    s = jnp.sum(jnp.abs(x), axis=d0, keepdims=True)
+    s = jnp.sum(_tabs(x), axis=d0, keepdims=True)
     r = jnp.max(s, axis=d1, keepdims=True) if ord > 0 else jnp.min(s, axis=d1, keepdims=True)
     return r if keepdim else jnp.squeeze(r, axis=(d0, d1))
 
@@ -1058,7 +1080,7 @@ def _lu_solve_ad(A, lu, perm, B):
 def _lu_solve_ad_jvp(primals, tangents):
     A, lu, perm, B = primals
     dA, _, _, dB = tangents
-    X = _lu_apply(lu, perm, B)
+    X = _lu_solve_ad(A, lu, perm, B)
     return X, _lu_apply(lu, perm, dB - _mm(dA, X))
 
 
@@ -1085,9 +1107,9 @@ _INV_MSG = "The diagonal element {} is zero, the inversion could not be complete
            "input matrix is singular."
 
 
-def _inv_call(A, out):
+def _inv_call(A, out, api="linalg.inv"):
     r = call(OPS["linalg_inv_ex"], (A,), (), None)
-    _raise_info(r[1], _INV_MSG, "linalg.inv", A.dim() > 2)
+    _raise_info(r[1], _INV_MSG, api, A.dim() > 2)
     if out is not None:
         from .registry import _write_out
         _write_out(out, [r[0]])
@@ -1099,7 +1121,7 @@ def _inv_call(A, out):
 def inv_ex(A, *, check_errors=False, out=None):
     r = call(OPS["linalg_inv_ex"], (A,), (), out)
     if check_errors:
-        _raise_info(r[1], _INV_MSG, "linalg.inv", A.dim() > 2)
+        _raise_info(r[1], _INV_MSG, "linalg.inv_ex", A.dim() > 2)
     return r
 
 
@@ -1141,7 +1163,8 @@ def _torch_slogdet(input, *, out=None):
     return RT.slogdet(tuple(call(OPS["linalg_slogdet"], (input,), (), out)))
 
 
-@op(promote=False, grad=lambda key: "WhereBackward0")
+@op(grad=lambda key: "AddBackward0" if key[1] is not None and key[1].is_complex else
+    "WhereBackward0")
 def logdet(input):
     _float_check(input, "linalg.slogdet")
     _square_check(input, "linalg.slogdet")
@@ -1197,7 +1220,7 @@ _SOLVE_MSG = "The solver failed because the input matrix is singular."
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     r = call(OPS["linalg_solve_ex"], (A, B), (left,), out)
     if check_errors:
-        _raise_info(r[1], _SOLVE_MSG, "torch.linalg.solve", r[1].dim() > 0)
+        _raise_info(r[1], _SOLVE_MSG, "torch.linalg.solve_ex", r[1].dim() > 0)
     return r
 
 
@@ -1214,23 +1237,36 @@ def solve(A, B, *, left=True, out=None):
 
 # ---------------------------------------------------------------- cholesky
 
-def _chol_info(X):
-    """First leading minor (1-based) that is not positive-definite, per batch element."""
+def _chol_fail(X):
+    """LAPACK's potf2 on the lower triangle of X, for inputs that are not positive-definite:
+    (info, partial factor) where the partial factor keeps the finished columns, the failing
+    pivot's value on the diagonal and X's original entries elsewhere (as torch returns them)."""
     n = X.shape[-1]
     rng = jnp.arange(n)
+    batch = X.shape[:-2]
 
     def body(k, carry):
-        M, info = carry
+        M, Lc, info, ajj = carry
         piv = jnp.real(M[..., k, k])
         bad = ~(piv > 0)
-        info = jnp.where((info == 0) & bad, k + 1, info)
-        s = jnp.sqrt(jnp.where(bad, 1, piv))
-        col = M[..., :, k] / s[..., None].astype(M.dtype)
-        col = jnp.where(rng > k, col, 0)
-        M = M - col[..., :, None] * jnp.conj(col[..., None, :])
-        return M, info
-    _, info = lax.fori_loop(0, n, body, (jnp.tril(X), jnp.zeros(X.shape[:-2], jnp.int32)))
-    return info
+        newfail = (info == 0) & bad
+        ajj = jnp.where(newfail, piv, ajj)
+        info = jnp.where(newfail, k + 1, info)
+        s = jnp.sqrt(jnp.where(bad, 1, piv)).astype(M.dtype)
+        col = jnp.where(rng >= k, M[..., :, k] / s[..., None], 0)
+        Lc = Lc.at[..., :, k].set(jnp.where((info == 0)[..., None], col, Lc[..., :, k]))
+        below = jnp.where(rng > k, col, 0)
+        M = M - below[..., :, None] * jnp.conj(below[..., None, :])
+        return M, Lc, info, ajj
+    zi = jnp.zeros(batch, jnp.int32)
+    _, Lc, info, ajj = lax.fori_loop(0, n, body, (jnp.tril(X), jnp.zeros_like(X), zi,
+                                                  jnp.zeros(batch, _real_dtype(X.dtype))))
+    k = (info - 1)[..., None, None]
+    cols = rng[None, :]
+    rows = rng[:, None]
+    part = jnp.where(cols < k, Lc, X)
+    part = jnp.where((rows == k) & (cols == k), ajj[..., None, None].astype(X.dtype), part)
+    return info, jnp.tril(part)
 
 
 @op(tensors=("A",), promote=False, function=False, method=False, grad=_gname,
@@ -1240,13 +1276,56 @@ def _cholesky_ex(A, upper, gname):
     _square_check(A, "linalg.cholesky")
     if A.size == 0:
         return A, jnp.zeros(A.shape[:-2], jnp.int32)
-    X = _mH(A) if upper else A
-    L = lax.linalg.cholesky(_symgrad(X), symmetrize_input=False)
-    L = jnp.tril(L)
+    X = lax.stop_gradient(_mH(A) if upper else A)
+    F = _chol(A, upper)
+    L = _mH(F) if upper else F
     failed = jnp.any(jnp.isnan(L), axis=(-2, -1))
-    info = lax.cond(jnp.any(failed), lambda x: _chol_info(x),
-                    lambda x: jnp.zeros(x.shape[:-2], jnp.int32), lax.stop_gradient(X))
-    return (_mH(L) if upper else L), info
+    info, part = lax.cond(jnp.any(failed), _chol_fail,
+                          lambda x: (jnp.zeros(x.shape[:-2], jnp.int32), x), X)
+    use = (info > 0)[..., None, None]
+    F = jnp.where(use, _mH(part) if upper else part, F)
+    return F, info
+
+
+def _chol_value(A, upper):
+    X = _mH(A) if upper else A
+    L = jnp.tril(lax.linalg.cholesky(X, symmetrize_input=False))
+    return _mH(L) if upper else L
+
+
+@jax.custom_vjp
+def _chol_l(A):
+    return _chol_value(A, False)
+
+
+@jax.custom_vjp
+def _chol_u(A):
+    return _chol_value(A, True)
+
+
+def _chol_bwd(upper, F, ct):
+    """torch's cholesky_backward. JAX cotangents are conjugates of torch's gradients."""
+    L, gL = (_mH(F), _mH(jnp.conj(ct))) if upper else (F, jnp.conj(ct))
+    T = jnp.tril(_mm(_mH(L), gL))
+    P = 0.5 * (T + _mH(jnp.tril(T, -1)))
+    Y = lax.linalg.triangular_solve(L, P, left_side=True, lower=True, transpose_a=True,
+                                    conjugate_a=True)
+    G = lax.linalg.triangular_solve(L, Y, left_side=False, lower=True)
+    return (jnp.conj(G),)
+
+
+def _dup(x):
+    return x, x
+
+
+# the residual comes from the custom function itself, so higher derivatives (which
+# differentiate the backward through it) also use torch's formula
+_chol_l.defvjp(lambda A: _dup(_chol_l(A)), lambda F, ct: _chol_bwd(False, F, ct))
+_chol_u.defvjp(lambda A: _dup(_chol_u(A)), lambda F, ct: _chol_bwd(True, F, ct))
+
+
+def _chol(A, upper):
+    return _chol_u(A) if upper else _chol_l(A)
 
 
 _CHOL_MSG = "The factorization could not be completed because the input is not " \
@@ -1257,13 +1336,13 @@ _CHOL_MSG = "The factorization could not be completed because the input is not "
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     r = call(OPS["_cholesky_ex"], (A,), (upper, "LinalgCholeskyExBackward0"), out)
     if check_errors:
-        _raise_info(r[1], _CHOL_MSG, "linalg.cholesky", A.dim() > 2)
+        _raise_info(r[1], _CHOL_MSG, "linalg.cholesky_ex", A.dim() > 2)
     return r
 
 
-def _chol_call(A, upper, out, gname):
+def _chol_call(A, upper, out, gname, api="linalg.cholesky"):
     r = call(OPS["_cholesky_ex"], (A,), (upper, gname), None)
-    _raise_info(r[1], _CHOL_MSG, "linalg.cholesky", A.dim() > 2)
+    _raise_info(r[1], _CHOL_MSG, api, A.dim() > 2)
     if out is not None:
         from .registry import _write_out
         _write_out(out, [r[0]])
@@ -1284,7 +1363,7 @@ def _torch_cholesky(input, upper=False, *, out=None):
                   "upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis "
                   "transform will produce equivalent results for all valid (symmetric positive "
                   "definite) inputs.", UserWarning, stacklevel=2)
-    return _chol_call(input, upper, out, "CholeskyBackward0")
+    return _chol_call(input, upper, out, "CholeskyBackward0", "cholesky")
 
 
 # ---------------------------------------------------------------- qr / svd / eig
@@ -1397,10 +1476,38 @@ def _uplo(UPLO):
     return UPLO == "L"
 
 
+def _herm_value(A, lower):
+    """The Hermitian matrix LAPACK sees: one triangle of A mirrored (real diagonal)."""
+    T = jnp.tril(A, -1) if lower else jnp.triu(A, 1)
+    d = jnp.real(jnp.diagonal(A, axis1=-2, axis2=-1)).astype(A.dtype)
+    return T + _mH(T) + d[..., None] * jnp.eye(A.shape[-1], dtype=A.dtype)
+
+
+def _herm(A, lower):
+    """_herm_value with the derivative torch uses, at every order: that of (A + A^H) / 2."""
+    return (_herm_l if lower else _herm_u)(A)
+
+
+@jax.custom_jvp
+def _herm_l(A):
+    return _herm_value(A, True)
+
+
+@jax.custom_jvp
+def _herm_u(A):
+    return _herm_value(A, False)
+
+
+_herm_l.defjvp(lambda p, t: (_herm_l(p[0]), (t[0] + _mH(t[0])) / 2))
+_herm_u.defjvp(lambda p, t: (_herm_u(p[0]), (t[0] + _mH(t[0])) / 2))
+
+
 def _eigh(A, lower):
     if A.size == 0:
         return (jnp.zeros(A.shape[:-1], _real_dtype(A.dtype)), A)
-    V, w = lax.linalg.eigh(_symgrad(A), lower=lower, symmetrize_input=False)
+    # JAX's eigh derivative re-runs eigh on (A + A^H)/2, so hand it the Hermitian matrix torch
+    # reads; the derivative is torch's (Hermitian) one
+    V, w = lax.linalg.eigh(_herm(A, lower), lower=lower, symmetrize_input=False)
     return w, V
 
 
@@ -1540,7 +1647,7 @@ def _pinv(A, a, r, hermitian):
     def f_jvp(primals, tangents):
         A, = primals
         dA, = tangents
-        P = _pinv_value(A, a, r, hermitian)
+        P = f(A)
         m, n = A.shape[-2:]
         Ph, dAh = _mH(P), _mH(dA)
         Im = jnp.eye(m, dtype=A.dtype)
@@ -1603,7 +1710,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
 
 
 @op(tensors=("A", "B"), promote=False, function=False, method=False,
-    grad="LinalgLstsqBackward0", returns=RT.returns(RT.linalg_lstsq))
+    grad="LinalgLstsqBackward0")
 def linalg_lstsq(A, B, rcond, driver):
     if np.dtype(A.dtype) not in _LINALG_DTYPES:
         raise RuntimeError("This function doesn't handle types other than float and double")
@@ -1611,14 +1718,18 @@ def linalg_lstsq(A, B, rcond, driver):
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
                            f"dtype, but got input's dtype {_sn(A)} and other's dtype {_sn(B)}")
     if A.ndim < 2:
-        raise RuntimeError(f"torch.linalg.lstsq: input must have at least 2 dimensions.")
-    vec = B.ndim == A.ndim - 1
-    if B.ndim < 1 or (B.ndim < 2 and not vec):
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if B.ndim < 1:
         raise RuntimeError("torch.linalg.lstsq: other must have at least 1 dimension.")
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           "other.dim() and (input.dim() - other.dim()) <= 1")
+    vec = B.ndim == A.ndim - 1
     B2 = B[..., None] if vec else B
-    if A.shape[-2] != B2.shape[-2]:
-        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     batch = broadcast_shapes(A.shape[:-2], B2.shape[:-2])
+    if A.shape[-2] != B2.shape[-2]:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-"
+                           f"{1 if vec else 2})")
     A = jnp.broadcast_to(A, batch + A.shape[-2:])
     B2 = jnp.broadcast_to(B2, batch + B2.shape[-2:])
     m, n = A.shape[-2:]
@@ -1633,14 +1744,22 @@ def linalg_lstsq(A, B, rcond, driver):
         rank = jnp.sum(keep, -1).astype(jnp.int64)
     else:
         rank = jnp.zeros((0,), jnp.int64)
-    sv = S.astype(rdt) if driver in ("gelsd", "gelss") else jnp.zeros((0,), rdt)
     if m > n and driver != "gelsy":
         res = jnp.sum(jnp.abs(_mm(A, X) - B2) ** 2, axis=-2).astype(rdt)
     else:
         res = jnp.zeros((0,), rdt)
     if vec:
         X = X[..., 0]
-    return X, res, rank, sv
+    return X, res, rank
+
+
+@op(tensors=("A",), promote=False, function=False, method=False, differentiable=False)
+def _lstsq_sv(A, driver):
+    rdt = _real_dtype(A.dtype)
+    if driver in ("gelsd", "gelss") and A.size:
+        return jnp.linalg.svd(A, compute_uv=False).astype(rdt)
+    return jnp.zeros(A.shape[:-2] + (min(A.shape[-2:]),) if driver in ("gelsd", "gelss") else
+                     (0,), rdt)
 
 
 @composite(method=False, namespace="linalg")
@@ -1650,7 +1769,14 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, "
                            "gelsd, gelss)")
-    r = call(OPS["linalg_lstsq"], (A, B), (rcond, driver))
+    X, res, rank = call(OPS["linalg_lstsq"], (A, B), (rcond, driver))
+    if driver in ("gelsd", "gelss"):
+        shape = broadcast_shapes(A.shape[:-2], B.shape[:-2] if B.dim() != A.dim() - 1 else
+                                 B.shape[:-1])
+        sv = call(OPS["_lstsq_sv"], (A.expand(*shape, *A.shape[-2:]),), (driver,))
+    else:
+        sv = call(OPS["_lstsq_sv"], (A,), (driver,))
+    r = RT.linalg_lstsq((X, res, rank, sv))
     if driver in ("gelsd", "gelss") and A.shape[-2] > A.shape[-1] and r[1].numel():
         # residuals only when every matrix is full rank
         if not bool((r[2] == A.shape[-1]).all()):
@@ -1672,7 +1798,11 @@ def matrix_exp(A):
     f = jsl.expm
     for _ in range(A.ndim - 2):
         f = jax.vmap(f)
-    return f(A)
+    # JAX's single-precision expm (Pade <= 7) is less accurate than torch's degree-18 Taylor
+    # scheme; evaluate in double precision and round once
+    wide = {np.dtype(np.float32): jnp.float64, np.dtype(np.complex64): jnp.complex128}.get(
+        np.dtype(A.dtype))
+    return f(A.astype(wide)).astype(A.dtype) if wide is not None else f(A)
 
 
 def _lu_core(A, api):
@@ -1703,23 +1833,19 @@ def linalg_lu_factor_ex(A, pivot):
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     r = call(OPS["linalg_lu_factor_ex"], (A,), (pivot,), out)
     if check_errors:
-        _raise_info(r[2], "The factorization could not be completed because the input is "
-                    "singular (U[{0},{0}] is zero).", "torch.linalg.lu_factor_ex", A.dim() > 2)
+        _raise_info(r[2], _LU_MSG, "torch.linalg.lu_factor_ex", A.dim() > 2, RuntimeError)
     return r
+
+
+_LU_MSG = "U[{0},{0}] is zero and using it on lu_solve would result in a division by zero. " \
+          "If you still want to perform the factorization, consider calling linalg.lu(A, " \
+          "pivot) or linalg.lu_factor_ex(A, pivot)"
 
 
 @composite(method=False, namespace="linalg")
 def lu_factor(A, *, pivot=True, out=None):
     r = call(OPS["linalg_lu_factor_ex"], (A,), (pivot,))
-    v = np.asarray(r[2]._value).reshape(-1)
-    nz = np.nonzero(v)[0]
-    if nz.size:
-        i = int(v[nz[0]])
-        pre = f"(Batch element {int(nz[0])}): " if A.dim() > 2 else ""
-        raise LinAlgError(f"torch.linalg.lu_factor: {pre}U[{i},{i}] is zero and using it on "
-                          "lu_solve would result in a division by zero. If you still want to "
-                          "perform the factorization, consider calling linalg.lu(A, pivot) or "
-                          "linalg.lu_factor_ex(A, pivot)")
+    _raise_info(r[2], _LU_MSG, "torch.linalg.lu_factor", A.dim() > 2, RuntimeError)
     res = RT.linalg_lu_factor((r[0], r[1]))
     if out is not None:
         from .registry import _write_out
@@ -1801,7 +1927,11 @@ def _torch_vander_fn(x, N=None, increasing=False):
         N = x.shape[0]
     if N < 0:
         raise RuntimeError("N must be non-negative.")
-    g = ("CumprodBackward0" if N > 1 else "CloneBackward0") if increasing else "FlipBackward0"
+    g = "CopySlices" if increasing else "FlipBackward0"
+    if N <= 1:  # torch fills ones without reading x: no autograd connection
+        from .. import _creation as C
+        dt = D.promote_types(x.dtype, D.int64) if x.dtype != D.bool else D.int64
+        return (C.ones if N else C.zeros)((x.shape[0], N), dtype=dt)
     return call(OPS["_torch_vander"], (x,), (int(N), bool(increasing), g))
 
 
@@ -1925,7 +2055,7 @@ def _clamp_min_nograd(x, eps):
 
 @_clamp_min_nograd.defjvp
 def _clamp_min_nograd_jvp(p, t):
-    return jnp.maximum(p[0], p[1]), t[0]
+    return _clamp_min_nograd(p[0], p[1]), t[0]
 
 
 @op(tensors=("x1", "x2"), promote=False, namespace=("", "nn.functional"), method=False,
@@ -1958,3 +2088,282 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     if not shape:
         return _vnorm(diff, p, (), keepdim)
     return _vnorm(diff, p, (len(shape) - 1,), keepdim)
+
+
+# ---------------------------------------------------------------- triangular / LU solves
+
+def _bcast_pair(A, B):
+    batch = broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    return (jnp.broadcast_to(A, batch + A.shape[-2:]), jnp.broadcast_to(B, batch + B.shape[-2:]))
+
+
+def _tri_solve(A, B, upper, left, unit=False):
+    return lax.linalg.triangular_solve(A, B, left_side=left, lower=not upper,
+                                       unit_diagonal=unit)
+
+
+@op(tensors=("A", "B"), promote=False, namespace="linalg", method=False, out=True,
+    grad="LinalgSolveTriangularBackward0")
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    if not jnp.issubdtype(A.dtype, jnp.inexact):
+        raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{_sn(A)}'")
+    _square_check(A, "linalg.solve_triangular")
+    _ndim_check(B, "linalg.solve_triangular", "B")
+    n = A.shape[-1]
+    if (left and B.shape[-2] != n) or (not left and B.shape[-1] != n):
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the "
+                           f"equation {'AX = B' if left else 'XA = B'} ({n}x{n} and "
+                           f"{B.shape[-2]}x{B.shape[-1]})")
+    A, B = _bcast_pair(A, B.astype(A.dtype))
+    if B.size == 0:
+        return jnp.zeros(B.shape, A.dtype)
+    return _tri_solve(A, B, upper, left, unitriangular)
+
+
+@op(tensors=("input", "A"), promote=False, grad="TriangularSolveBackward0",
+    returns=RT.returns(RT.triangular_solve))
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False):
+    if not jnp.issubdtype(A.dtype, jnp.inexact):
+        raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{_sn(A)}'")
+    _square_check(A, "torch.triangular_solve", "A")
+    if input.ndim < 2:
+        raise RuntimeError(f"torch.triangular_solve: The input tensor b must have at least 2 "
+                           f"dimensions.")
+    if input.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is "
+                           f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is "
+                           f"{input.shape[-2]} by {input.shape[-1]}")
+    A2, B2 = _bcast_pair(A, input)
+    X = lax.linalg.triangular_solve(A2, B2, left_side=True, lower=not upper,
+                                    transpose_a=transpose, unit_diagonal=unitriangular)
+    return X, jnp.copy(A2)
+
+
+def _chol_solve_val(F, B, upper):
+    """(F F^H)^{-1} B for lower F, (F^H F)^{-1} B for upper F, reading F's triangle only."""
+    if upper:
+        Y = lax.linalg.triangular_solve(F, B, left_side=True, lower=False, transpose_a=True,
+                                        conjugate_a=True)
+        return lax.linalg.triangular_solve(F, Y, left_side=True, lower=False)
+    Y = lax.linalg.triangular_solve(F, B, left_side=True, lower=True)
+    return lax.linalg.triangular_solve(F, Y, left_side=True, lower=True, transpose_a=True,
+                                       conjugate_a=True)
+
+
+def _chol_solve(F, B, upper):
+    """_chol_solve_val with torch's derivative, which treats F as a full matrix."""
+    @jax.custom_jvp
+    def f(F, B):
+        return _chol_solve_val(F, B, upper)
+
+    @f.defjvp
+    def f_jvp(p, t):
+        F, B = p
+        dF, dB = t
+        X = f(F, B)
+        dA = _mm(_mH(dF), F) + _mm(_mH(F), dF) if upper else _mm(dF, _mH(F)) + _mm(F, _mH(dF))
+        return X, _chol_solve_val(F, dB - _mm(dA, X), upper)
+    return f(F, B)
+
+
+@op(tensors=("input", "input2"), promote=False, grad="CholeskySolveBackward0")
+def cholesky_solve(input, input2, upper=False):
+    L = input2
+    if not jnp.issubdtype(L.dtype, jnp.inexact):
+        raise RuntimeError(f"cholesky_solve: Expected a floating point or complex tensor as "
+                           f"input. Got {_sn(L)}")
+    if input.dtype != L.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_sn(input)} and A of type {_sn(L)} instead.")
+    _square_check(L, "cholesky_solve", "A")
+    L2, B2 = _bcast_pair(L, input)
+    return _chol_solve(L2, B2, upper)
+
+
+@op(promote=False, grad="CholeskyInverseBackward0", out=True)
+def cholesky_inverse(input, upper=False):
+    if not jnp.issubdtype(input.dtype, jnp.inexact):
+        raise RuntimeError(f"cholesky_inverse: Expected a floating point or complex tensor as "
+                           f"input. Got {_sn(input)}")
+    _square_check(input, "cholesky_inverse", "input")
+    eye = jnp.broadcast_to(jnp.eye(input.shape[-1], dtype=input.dtype), input.shape)
+    return _chol_solve(input, eye, upper)
+
+
+def _piv_perm(pivots, m):
+    return lax.linalg.lu_pivots_to_permutation(pivots.astype(jnp.int32) - 1, m)
+
+
+@op(tensors=("LU", "pivots", "B"), promote=False, function=False, method=False,
+    grad="LinalgLuSolveBackward0")
+def linalg_lu_solve(LU, pivots, B, left, adjoint):
+    _float_check(LU, "linalg.lu_solve")
+    _square_check(LU, "linalg.lu_solve", "LU")
+    _ndim_check(B, "linalg.lu_solve", "B")
+    n = LU.shape[-1]
+    if (left and B.shape[-2] != n) or (not left and B.shape[-1] != n):
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and "
+                           f"{B.shape[-2]}x{B.shape[-1]})")
+    if LU.dtype != B.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but "
+                           f"found LU of type {_sn(LU)} and B of type {_sn(B)} instead")
+    batch = broadcast_shapes(LU.shape[:-2], B.shape[:-2], pivots.shape[:-1])
+    LU = jnp.broadcast_to(LU, batch + LU.shape[-2:])
+    B = jnp.broadcast_to(B, batch + B.shape[-2:])
+    perm = jnp.broadcast_to(_piv_perm(pivots, n), batch + (n,))
+    # A = P L U with P^T A = L U; solve op(A) X = B (left) or X op(A) = B (right)
+    if not left:  # X A = B  <=>  A^H X^H = B^H
+        B = _mH(B)
+        adjoint = not adjoint
+    if not adjoint:
+        X = _lu_apply(LU, perm, B)
+    else:  # A^H X = B: U^H L^H P^T X = B
+        Y = lax.linalg.triangular_solve(LU, B, left_side=True, lower=False, transpose_a=True,
+                                        conjugate_a=True)
+        Y = lax.linalg.triangular_solve(LU, Y, left_side=True, lower=True, transpose_a=True,
+                                        conjugate_a=True, unit_diagonal=True)
+        inv = jnp.argsort(perm, axis=-1)
+        X = jnp.take_along_axis(Y, inv[..., :, None], axis=-2)
+    return _mH(X) if not left else X
+
+
+@composite(method=False, namespace="linalg", name="lu_solve")
+def _linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    return call(OPS["linalg_lu_solve"], (LU, pivots, B), (bool(left), bool(adjoint)), out)
+
+
+@composite(name="lu_solve")
+def _torch_lu_solve(input, LU_data, LU_pivots, *, out=None):
+    return call(OPS["linalg_lu_solve"], (LU_data, LU_pivots, input), (True, False), out)
+
+
+@op(tensors=("LU_data", "LU_pivots"), promote=False, function=False, method=False,
+    grad="LuUnpackBackward0")
+def _lu_unpack_LU(LU_data, LU_pivots, unpack_data):
+    m, n = LU_data.shape[-2:]
+    k = min(m, n)
+    if not unpack_data:
+        return jnp.zeros((0,), LU_data.dtype), jnp.zeros((0,), LU_data.dtype)
+    L = jnp.tril(LU_data[..., :, :k], -1) + jnp.eye(m, k, dtype=LU_data.dtype)
+    U = jnp.triu(LU_data[..., :k, :])
+    return L, U
+
+
+@op(tensors=("LU_pivots",), promote=False, function=False, method=False, differentiable=False)
+def _pivots_matrix(LU_pivots, m, dtype):
+    perm = _piv_perm(LU_pivots, m)
+    return _mT(jax.nn.one_hot(perm, m, dtype=dtype.np))
+
+
+@composite(method=False)
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    L, U = call(OPS["_lu_unpack_LU"], (LU_data, LU_pivots), (bool(unpack_data),))
+    if unpack_pivots:
+        P = call(OPS["_pivots_matrix"], (LU_pivots,), (LU_data.shape[-2], LU_data.dtype))
+    else:
+        from .. import _creation as C
+        P = C.zeros(0, dtype=LU_data.dtype)
+    res = RT.lu_unpack((P, L, U))
+    if out is not None:
+        from .registry import _write_out
+        _write_out(out, list(res))
+        return out
+    return res
+
+
+@composite(name="lu")
+def _torch_lu(A, pivot=True, get_infos=False, out=None):
+    r = call(OPS["linalg_lu_factor_ex"], (A,), (pivot,))
+    if get_infos:
+        return tuple(r)
+    _raise_info(r[2], _LU_MSG, "torch.linalg.lu_factor", A.dim() > 2, RuntimeError)
+    return (r[0], r[1])
+
+
+def _cond_name(key):
+    p = key[0][0]
+    if p is None or p in (2, -2):
+        return "SqueezeBackward1"
+    return "MulBackward0" if p == "nuc" else "NanToNumBackward0"
+
+
+@op(tensors=("A",), promote=False, function=False, method=False, grad=_cond_name)
+def _linalg_cond(A, p):
+    if p is None or p in (2, -2):
+        _float_check(A, "linalg.svd")
+        _ndim_check(A, "linalg.cond")
+        s = jnp.linalg.svd(A, compute_uv=False)
+        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    ok = p in ("fro", "nuc") if isinstance(p, str) else p in (1, -1, math.inf, -math.inf)
+    if not ok:
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {_fmt_num(p)}")
+    name = p if isinstance(p, str) else ("inf" if p == math.inf else "-inf" if p == -math.inf
+                                         else str(int(p)))
+    _float_check(A, "linalg.cond")
+    _square_check(A, f"linalg.cond(ord={name})")
+    n = A.shape[-1]
+    if A.size == 0:
+        return jnp.zeros(A.shape[:-2], _real_dtype(A.dtype))
+    if p == "nuc":  # torch: nuclear norms from the singular values, no inverse
+        s = jnp.linalg.svd(A, compute_uv=False)
+        return jnp.sum(s, -1) * jnp.sum(1 / s, -1)
+    lu, _, perm = lax.linalg.lu(A)
+    eye = jnp.broadcast_to(jnp.eye(n, dtype=A.dtype), A.shape)
+    Ainv = _lu_solve_ad(A, lu, perm, eye)
+    Ainv = jnp.where((_lu_info(lu) > 0)[..., None, None], jnp.inf, Ainv)
+
+    def mn(X):
+        if p == "fro":
+            return _vnorm(X, 2, (X.ndim - 2, X.ndim - 1), False)
+        if p == "nuc":
+            return jnp.sum(jnp.linalg.svd(X, compute_uv=False), -1)
+        d0, d1 = (X.ndim - 2, X.ndim - 1) if abs(p) == 1 else (X.ndim - 1, X.ndim - 2)
+        s = jnp.sum(_tabs(X), axis=d0, keepdims=True)
+        r = jnp.max(s, axis=d1, keepdims=True) if p > 0 else jnp.min(s, axis=d1, keepdims=True)
+        return jnp.squeeze(r, axis=(-2, -1))
+    r = mn(A) * mn(Ainv)
+    return jnp.nan_to_num(r, nan=jnp.inf, posinf=jnp.inf, neginf=-jnp.inf)
+
+
+@composite(method=False, namespace="linalg")
+def cond(A, p=None, *, out=None):
+    return call(OPS["_linalg_cond"], (A,), (p,), out)
+
+
+@composite(method=False, namespace="linalg")
+def tensorinv(A, ind=2, *, out=None):
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    shape = tuple(A.shape)
+    a, b = math.prod(shape[:ind]), math.prod(shape[ind:])
+    if a != b:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {b} != {a}")
+    r = _inv_call(A.reshape(a, b), None, "inv").reshape(*(shape[ind:] + shape[:ind]))
+    if out is not None:
+        from .registry import _write_out
+        _write_out(out, [r])
+        return out
+    return r
+
+
+@composite(method=False, namespace="linalg")
+def tensorsolve(A, B, dims=None, *, out=None):
+    if dims is not None:
+        nd = A.dim()
+        dims = [wrap_dim(d, nd) for d in dims]
+        A = A.movedim(tuple(dims), tuple(range(nd - len(dims), nd)))
+    rshape = tuple(A.shape[B.dim():])
+    n = math.prod(rshape)
+    bn = B.numel()
+    if math.prod(A.shape[:B.dim()]) != bn or n != bn:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:])"
+                           f" == prod(self.shape[:other.ndim]), but got {n} != "
+                           f"{math.prod(A.shape[:B.dim()])}")
+    r = solve(A.reshape(bn, n), B.reshape(bn)).reshape(*rshape)
+    if out is not None:
+        from .registry import _write_out
+        _write_out(out, [r])
+        return out
+    return r
