@@ -115,10 +115,13 @@ def main():
     if os.path.exists(demo):
         env = {**os.environ, "PYTHONPATH": ROOT}
         t = {}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         for label, cmd in [("torch", [sys.executable, demo]),
-                           ("torchjax cold", [sys.executable, "-m", "torchjax", demo]),
-                           ("torchjax warm", [sys.executable, "-m", "torchjax", demo])]:
-            if label == "torchjax cold":
+                           ("torchjax no compile cache", [sys.executable, "-m", "torchjax", demo]),
+                           ("torchjax cold cache", [sys.executable, "-m", "torchjax", demo]),
+                           ("torchjax warm cache", [sys.executable, "-m", "torchjax", demo])]:
+            env["TORCHJAX_COMPILE_CACHE"] = "0" if "no compile" in label else "1"
+            if label == "torchjax cold cache":
                 env["TORCHJAX_CACHE_DIR"] = os.path.join("/tmp", f"tj-cache-{os.getpid()}")
             t0 = time.perf_counter()
             subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, check=True)
