@@ -25,6 +25,7 @@ _EMPTY = inspect.Parameter.empty
 
 
 class Op:
+    tensor_only = None  # params that refuse Python numbers ("any": at least one Tensor)
     def __init__(self, fn, name, tensors, lists, promote, to_float, static_scalars, grad, saves,
                  view, returns, differentiable, out_dtype):
         self.fn, self.name = fn, name
@@ -51,7 +52,9 @@ class Op:
 
 
 def _camel(name):
-    return "".join(p[:1].upper() + p[1:] for p in name.strip("_").split("_"))
+    """torch's node names: log1p -> Log1P, deg2rad -> Deg2Rad."""
+    out = "".join(p[:1].upper() + p[1:] for p in name.strip("_").split("_"))
+    return "".join(c.upper() if i and out[i - 1].isdigit() else c for i, c in enumerate(out))
 
 
 def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalars=(), grad=None,
@@ -277,6 +280,8 @@ def call(E, targs, statics, out=None):
     cdt = _common_dtype(E, targs, arrs) if E.promote else None
     sscal = ()
     if not plain:
+        if E.tensor_only is not None:
+            _check_tensor_args(E, targs, E.tensor_only)
         if E.static_scalars:
             sscal = tuple((n, a) for n, a in zip(E.tnames, targs)
                           if n in E.static_scalars and isinstance(a, numbers.Number))
@@ -316,6 +321,21 @@ def call(E, targs, statics, out=None):
     if multi:
         return E.returns(*results) if E.returns else tuple(results)
     return results[0]
+
+
+def _check_tensor_args(E, targs, only):
+    """torch's argument parser refuses Python numbers for some Tensor params (E.tensor_only: a
+    tuple of param names, or "any": at least one tensor argument must be a Tensor)."""
+    if only == "any":
+        if not any(isinstance(a, Tensor) for a in targs):
+            got = ", ".join(type(a).__name__ for a in targs)
+            raise TypeError(f"{E.name}() received an invalid combination of arguments - got ({got})")
+        return
+    for n, a in zip(E.tnames, targs):
+        if n in only and a is not None and not isinstance(a, Tensor):
+            pos = [p.name for p in E.params].index(n) + 1
+            raise TypeError(f"{E.name}(): argument '{n}' (position {pos}) must be Tensor, not "
+                            f"{type(a).__name__}")
 
 
 def _user_error(e):
