@@ -24,7 +24,7 @@ from jax.custom_derivatives import SymbolicZero
 from .. import _dtype as D
 from .._tensor import Tensor
 from ._util import bcast
-from .registry import op, composite, call, OPS, METHODS, NAMESPACES, _inplace
+from .registry import op, composite, call, OPS, METHODS, NAMESPACES, _inplace, cross_saves
 
 BIN = dict(tensors=("input", "other"), inplace=True, out=True)
 UN = dict(inplace=True, out=True)
@@ -180,7 +180,7 @@ def rsub(input, other, *, alpha=1):
     return other - input * _arr(alpha, input) if alpha != 1 else other - input
 
 
-@op(**BIN, dunders=("mul", "rmul", "imul"), aliases=("multiply",))
+@op(**BIN, dunders=("mul", "rmul", "imul"), aliases=("multiply",), saves=cross_saves)
 def mul(input, other):
     bcast(input, other)
     if input.dtype == jnp.bool_:
@@ -1543,3 +1543,27 @@ for _n in ("abs neg negative exp exp2 expm1 log log2 log10 log1p sqrt rsqrt squa
            "clip clamp_min clamp_max nan_to_num conj_physical deg2rad rad2deg gcd lcm ldexp "
            "reciprocal").split():
     NAMESPACES[""][_n + "_"] = METHODS[_n + "_"]
+
+
+# ---- integer division by zero raises like torch (an eager check: integer dtypes only) ----
+def _int_zero_division(targs, statics, needs_mode=False):
+    if needs_mode and statics[0] is None:
+        return
+    a, b = targs[0], targs[1]
+    ints = [isinstance(x, int) and not isinstance(x, bool) or
+            (isinstance(x, Tensor) and x.dtype._cat == 1) for x in (a, b)]
+    if not all(ints):
+        return
+    if isinstance(b, Tensor):
+        v = b._value
+        if isinstance(v, jax.core.Tracer) or not bool((v == 0).any()):
+            return
+    elif b != 0:
+        return
+    raise RuntimeError("ZeroDivisionError")
+
+
+for _n in ("floor_divide", "remainder", "fmod"):
+    OPS[_n].value_check = _int_zero_division
+OPS["div"].value_check = lambda targs, statics: _int_zero_division(targs, statics, True)
+OPS["pow"].double_grad = OPS["mul"].double_grad = "MulBackward0"

@@ -26,6 +26,8 @@ _EMPTY = inspect.Parameter.empty
 
 class Op:
     tensor_only = None  # params that refuse Python numbers ("any": at least one Tensor)
+    value_check = None  # f(targs, statics): eager checks on concrete values (a host sync)
+    double_grad = None  # node name torch gives gradients computed with create_graph=True
     def __init__(self, fn, name, tensors, lists, promote, to_float, static_scalars, grad, saves,
                  view, returns, differentiable, out_dtype):
         self.fn, self.name = fn, name
@@ -96,6 +98,11 @@ def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalar
 
 
 METHODS = {}
+
+
+def cross_saves(need):
+    """A product rule: each input's grad needs the other input, so torch saves the other."""
+    return tuple(n for n, m in (("other", "input"), ("input", "other")) if m in need)
 
 
 def composite(method=True, function=True, namespace="", aliases=(), name=None):
@@ -293,6 +300,8 @@ def call(E, targs, statics, out=None):
                 arrs[i] = _to_array(a, cdt)
                 if not need and isinstance(a, (list, tuple)):
                     need = any(isinstance(x, Tensor) and x._rg for x in a)
+    if E.value_check is not None:
+        E.value_check(targs, statics)
     key = (statics, cdt, sscal, D._default[0])
     ent = E.fwd.get(key)
     if ent is None:

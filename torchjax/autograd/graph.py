@@ -187,8 +187,8 @@ def _vjp_op(E, bkey):
         o = Op.__new__(Op)
         o.__dict__.update(fn=fn, name=E.name + "_vjp", tnames=(), tpos=(), lists=frozenset(),
                           params=[], snames=(), promote=(), ppos=(), to_float=False, static_scalars=frozenset(),
-                          grad_name=E.grad_name if isinstance(E.grad_name, str) else
-                          E.grad_name(key), saves=(), view=None, returns=None,
+                          grad_name=E.double_grad or (E.grad_name if isinstance(
+                              E.grad_name, str) else E.grad_name(key)), saves=(), view=None, returns=None,
                           differentiable=True, out_dtype=None, fwd={}, bwd={}, _node_cls=None)
         _vjp_ops[(E, bkey)] = o
 
