@@ -490,7 +490,7 @@ def _lse_jvp(axes, keepdim, primals, tangents):
     return y, jnp.sum(t * jnp.exp(x - _expand(y, axes, keepdim)), axis=axes, keepdims=keepdim)
 
 
-@op(**RED, promote=False)
+@op(**RED, promote=False, namespace=("", "special"))
 def logsumexp(input, dim, keepdim=False):
     x = input if _is_float(input) else input.astype(D.get_default_dtype().np)
     return _lse(x, _axes(dim, input.ndim), keepdim)
@@ -514,13 +514,13 @@ def _softmax_in(name, input, dim, dtype):
     return x, d
 
 
-@op(promote=False, saves=("result",), grad="SoftmaxBackward0")
+@op(promote=False, saves=("result",), grad="SoftmaxBackward0", namespace=("", "special"))
 def softmax(input, dim, dtype=None):
     x, d = _softmax_in("softmax", input, dim, dtype)
     return jax.nn.softmax(x.reshape(x.shape or (1,)), axis=d).reshape(x.shape)
 
 
-@op(promote=False, saves=("result",), grad="LogSoftmaxBackward0")
+@op(promote=False, saves=("result",), grad="LogSoftmaxBackward0", namespace=("", "special"))
 def log_softmax(input, dim, dtype=None):
     x, d = _softmax_in("log_softmax", input, dim, dtype)
     return jax.nn.log_softmax(x.reshape(x.shape or (1,)), axis=d).reshape(x.shape)
@@ -547,11 +547,20 @@ def _scan_setup(input, dim):
     return d if input.ndim else None
 
 
+def _wide(x):
+    """torch's CPU scans accumulate reduced-precision floats in double (acc_type)."""
+    if x.dtype in (jnp.float16, jnp.bfloat16, jnp.float32):
+        return x.astype(jnp.float64)
+    if x.dtype == jnp.complex64:
+        return x.astype(jnp.complex128)
+    return x
+
+
 @op(promote=False, out=True, inplace=True, saves=())
 def cumsum(input, dim, *, dtype=None):
     x = input.astype(_acc_dtype(input, dtype))
     d = _scan_setup(input, dim)
-    return x if d is None else jnp.cumsum(x, axis=d)
+    return x if d is None else jnp.cumsum(_wide(x), axis=d).astype(x.dtype)
 
 
 @op(promote=False, out=True, inplace=True)
@@ -560,7 +569,7 @@ def cumprod(input, dim, *, dtype=None):
     if x.dtype == jnp.bool_:
         x = x.astype(_I64)
     d = _scan_setup(input, dim)
-    return x if d is None else lax.cumprod(x, axis=d)
+    return x if d is None else lax.cumprod(_wide(x), axis=d).astype(x.dtype)
 
 
 def _cum_select(name, better):
@@ -606,7 +615,7 @@ def cummin(input, dim, *, out=None):
 
 
 def _lcse_fwd_impl(x, d):
-    return lax.cumlogsumexp(x, axis=d)
+    return lax.cumlogsumexp(_wide(x), axis=d).astype(x.dtype)
 
 
 @partial(jax.custom_vjp, nondiff_argnums=(1,))
@@ -629,7 +638,7 @@ def _lcse_bwd(d, res, g):
     neg = jnp.where(g < 0, la, lo)
 
     def rlcse(v):
-        return jnp.flip(lax.cumlogsumexp(jnp.flip(v, d), axis=d), d)
+        return jnp.flip(_lcse_fwd_impl(jnp.flip(v, d), d), d)
     return (jnp.exp(rlcse(pos - y) + x) - jnp.exp(rlcse(neg - y) + x),)
 
 
@@ -645,7 +654,7 @@ def logcumsumexp(input, dim):
     if d is None or input.shape[d] == 0:
         return input
     if _is_complex(input):
-        return lax.cumlogsumexp(input, axis=d)
+        return _lcse_fwd_impl(input, d)
     return _lcse(input, d)
 
 
@@ -673,11 +682,11 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
                         f"input except along the differencing dimension; input.size({i}) = "
                         f"{input.shape[i]}, but got tensor.size({i}) = {t.shape[i]}")
         seq.append(t)
-    x = call(OPS["cat"], (tuple(seq),), (d,)) if len(seq) > 1 else input
-    if n == 0:  # torch copies into a fresh tensor (CopyBackwards)
-        r = wrap(jnp.empty(tuple(x.shape), x.dtype.np))
-        r.copy_(x)
+    if n == 0:  # torch copies the input (prepend/append ignored) into a fresh tensor
+        r = wrap(jnp.empty(tuple(input.shape), input.dtype.np))
+        r.copy_(input)
         return r
+    x = call(OPS["cat"], (tuple(seq),), (d,)) if len(seq) > 1 else input
     for _ in range(n):
         size = x.shape[d]
         if size == 0:

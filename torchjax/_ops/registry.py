@@ -347,6 +347,17 @@ def _check_tensor_args(E, targs, only):
                             f"{type(a).__name__}")
 
 
+def clear_caches():
+    """Drop every compiled forward/backward (and JAX's caches). Long runs over many distinct
+    shapes (test sweeps) otherwise accumulate executables until the OS refuses more mappings."""
+    for E in OPS.values():
+        E.fwd.clear()
+        E.bwd.clear()
+    from ..autograd import graph
+    graph._vjp_ops.clear()
+    jax.clear_caches()
+
+
 def _user_error(e):
     notes = getattr(e, "__notes__", None)
     if notes:
