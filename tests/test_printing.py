@@ -302,16 +302,7 @@ def test_printoptions_api():
     assert ts.get_printoptions() == torch._tensor_str.get_printoptions()
 
 
-# ---- real torchjax tensors, once torchjax.tensor exists ----
-def _torchjax_tensor_ready():
-    try:
-        return "tensor([1., 2.])" == repr(torchjax.tensor([1.0, 2.0]))
-    except Exception:
-        return False
-
-
-@pytest.mark.xfail(not _torchjax_tensor_ready(),
-                   reason="torchjax.tensor / Tensor.__repr__ not wired up yet", strict=False)
+# ---- real torchjax tensors ----
 @pytest.mark.parametrize("data,kw", [
     ([1.0, 2.5], {}), ([[1, 2], [3, 4]], {}), (3.0, {}), ([True, False], {}),
     ([1.0, 2.0], {"dtype": "float64"}), ([1 + 2j], {}), ([1.0], {"requires_grad": True}),
@@ -328,10 +319,7 @@ def test_real_torchjax_tensor(data, kw):
 @pytest.mark.parametrize("shape", [(), (5,), (0, 3), (3, 4), (2, 3, 4), (40, 30)], ids=str)
 def test_wrapped_torchjax_tensor(np_dtype, shape):
     import jax.numpy as jnp
-    try:
-        from torchjax._tensor import wrap
-    except ImportError as e:  # the Tensor module is still being written
-        pytest.xfail(f"torchjax._tensor not importable on its own yet: {e}")
+    from torchjax._tensor import wrap
     rng = np.random.default_rng(sum(shape) + len(np_dtype))
     a = np.asarray(rng.standard_normal(shape) * 50, dtype=np.float32)
     if np_dtype == "bfloat16":
