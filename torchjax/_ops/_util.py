@@ -48,26 +48,8 @@ def is_float(a):
     return jnp.issubdtype(a.dtype, jnp.inexact)
 
 
-def shape_arg(size, numel=None):
-    """Normalise a *size argument; infer a single -1 against numel with torch's errors."""
+def shape_arg(size):
+    """Normalise a *size argument: (2, 3), ((2, 3),) and ([2, 3],) all give (2, 3)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    size = tuple(int(s) for s in size)
-    if numel is None:
-        return size
-    neg = [i for i, s in enumerate(size) if s == -1]
-    if len(neg) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    known = 1
-    for s in size:
-        if s != -1:
-            if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
-            known *= s
-    if neg:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(size)}' is invalid for input of size {numel}")
-        size = tuple(numel // known if s == -1 else s for s in size)
-    elif known != numel:
-        raise RuntimeError(f"shape '{list(size)}' is invalid for input of size {numel}")
-    return size
+    return tuple(int(s) for s in size)
