@@ -17,7 +17,8 @@ def _structseq(name, fields):
     n = len(fields)
 
     def __new__(cls, sequence=None, dict=None):
-        if sequence is None or isinstance(sequence, (str, bytes)) or not hasattr(sequence, "__iter__"):
+        if sequence is None or isinstance(sequence, (str, bytes)) or \
+                not hasattr(sequence, "__iter__"):
             raise TypeError("constructor requires a sequence")
         seq = tuple(sequence)
         if len(seq) != n:

@@ -12,7 +12,6 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 from .. import _dtype as D
@@ -23,6 +22,7 @@ from .registry import op, composite, call, OPS
 
 RED = dict(out=True)
 _I64 = jnp.int64
+_IR = ("input", "result")
 
 
 # ---------------------------------------------------------------- helpers
@@ -67,7 +67,7 @@ def _acc_dtype(a, dtype):
     return a.dtype
 
 
-def _no_identity(name, x, axes, full, kind=RuntimeError):
+def _no_identity(name, x, axes, full):
     """max/min/amax/argmax-style reductions have no identity: empty reductions are errors."""
     if full and x.size == 0:
         tail = "" if name in ("argmax", "argmin") else \
@@ -160,7 +160,7 @@ def _nansum_jvp(axes, keepdim, primals, tangents):
                                                 keepdims=keepdim)
 
 
-@op(**RED, promote=False, saves=())
+@op(**RED, promote=False, saves=("input",))
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     if _is_complex(input):
         raise RuntimeError("nansum on CPU does not support complex inputs")
@@ -190,7 +190,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return jnp.mean(x, axis=_axes(dim, input.ndim), keepdims=keepdim)
 
 
-@op(**RED, promote=False, saves=(), grad="DivBackward0")
+@op(**RED, promote=False, saves=("input",), grad="DivBackward0")
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     if not _is_float(input):
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
@@ -204,9 +204,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 @op(promote=False, function=False, method=False, name="prod",
     grad=lambda key: "ProdBackward0" if key[0][0] is None else "ProdBackward1")
 def _prod_k(input, dim, keepdim, dtype):
-    axes = () if dim is None else _axes(dim, input.ndim)
-    if dim is None:
-        axes = tuple(range(input.ndim))
+    axes = _axes(dim, input.ndim)
     x = input.astype(_acc_dtype(input, dtype))
     if x.dtype == jnp.bool_:
         return jnp.all(x, axis=axes, keepdims=keepdim)
@@ -286,8 +284,9 @@ def _var_call(name, input, dim, unbiased, keepdim, correction, out):
     n = math.prod(input.shape[a] for a in axes) if ndim else 1
     if n - corr <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
-                      "than the reduction factor (input numel divided by output numel). (Triggered "
-                      "internally at /__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
+                      "than the reduction factor (input numel divided by output numel). "
+                      "(Triggered internally at "
+                      "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
                       UserWarning, stacklevel=3)
     d = None if dim is None else (tuple(dim) if not isinstance(dim, numbers.Integral) else int(dim))
     return call(OPS[name], (input,), (d, corr, bool(keepdim)), out)
@@ -323,9 +322,11 @@ def _full(fn_name, even):
     return fn
 
 
-_max_all = op(promote=False, function=False, method=False, name="_max_all", grad="MaxBackward1")(
+_max_all = op(promote=False, function=False, method=False, name="_max_all", grad="MaxBackward1",
+              saves=_IR)(
     _full("max", _max_even))
-_min_all = op(promote=False, function=False, method=False, name="_min_all", grad="MinBackward1")(
+_min_all = op(promote=False, function=False, method=False, name="_min_all", grad="MinBackward1",
+              saves=_IR)(
     _full("min", _min_even))
 
 
@@ -345,9 +346,9 @@ def _select_dim(name, argf):
     return fn
 
 
-op(promote=False, function=False, method=False, name="_max_dim", grad="MaxBackward0",
+op(promote=False, function=False, method=False, name="_max_dim", grad="MaxBackward0", saves=(),
    returns=RT.returns(RT.max))(_select_dim("max", jnp.argmax))
-op(promote=False, function=False, method=False, name="_min_dim", grad="MinBackward0",
+op(promote=False, function=False, method=False, name="_min_dim", grad="MinBackward0", saves=(),
    returns=RT.returns(RT.min))(_select_dim("min", jnp.argmin))
 
 
@@ -396,7 +397,7 @@ def _amaxmin(name, even):
         _no_identity(name, input, axes if input.ndim else (), dim in ((), None, []))
         return even(input, axes, keepdim)
     fn.__name__ = name
-    op(**RED, promote=False)(fn)
+    op(**RED, promote=False, saves=_IR)(fn)
 
 
 _amaxmin("amax", _amax)
@@ -415,7 +416,8 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
     return _named_out("aminmax", call(OPS["aminmax"], (input,), (dim, keepdim), out), out)
 
 
-@op(promote=False, returns=RT.returns(RT.aminmax), function=False, method=False, name="aminmax")
+@op(promote=False, returns=RT.returns(RT.aminmax), function=False, method=False, name="aminmax",
+    saves=_IR)
 def _aminmax_k(input, dim, keepdim):
     _check_complex("aminmax", input)
     if dim is None:
@@ -490,7 +492,7 @@ def _lse_jvp(axes, keepdim, primals, tangents):
     return y, jnp.sum(t * jnp.exp(x - _expand(y, axes, keepdim)), axis=axes, keepdims=keepdim)
 
 
-@op(**RED, promote=False, namespace=("", "special"))
+@op(**RED, promote=False, namespace=("", "special"), saves=_IR)
 def logsumexp(input, dim, keepdim=False):
     x = input if _is_float(input) else input.astype(D.get_default_dtype().np)
     return _lse(x, _axes(dim, input.ndim), keepdim)
@@ -563,7 +565,7 @@ def cumsum(input, dim, *, dtype=None):
     return x if d is None else jnp.cumsum(_wide(x), axis=d).astype(x.dtype)
 
 
-@op(promote=False, out=True, inplace=True)
+@op(promote=False, out=True, inplace=True, saves=_IR)
 def cumprod(input, dim, *, dtype=None):
     x = input.astype(_acc_dtype(input, dtype))
     if x.dtype == jnp.bool_:
@@ -596,7 +598,7 @@ def _cum_select(name, better):
         _, ix = lax.associative_scan(comb, (lax.stop_gradient(key), idx), axis=d)
         return jnp.take_along_axis(input, ix, axis=d), ix
     fn.__name__ = "_" + name + "_k"
-    op(promote=False, function=False, method=False, name=name,
+    op(promote=False, function=False, method=False, name=name, saves=(),
        returns=RT.returns(getattr(RT, name)))(fn)
 
 
@@ -645,7 +647,7 @@ def _lcse_bwd(d, res, g):
 _lcse.defvjp(_lcse_fwd, _lcse_bwd)
 
 
-@op(promote=False, out=True)
+@op(promote=False, out=True, saves=_IR)
 def logcumsumexp(input, dim):
     if not _is_float(input):
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
@@ -704,7 +706,7 @@ def _trap_grad(key):
     return "CumsumBackward0" if cumulative else "MulBackward1"
 
 
-@op(tensors=("y", "x"), promote=False, function=False, method=False, name="_trapezoid",
+@op(tensors=("y", "x"), promote=False, function=False, method=False, name="_trapezoid", saves=(),
     grad=_trap_grad)
 def _trapezoid_k(y, x, dx, dim, cumulative):
     """torch's do_trapezoid / do_cumulative_trapezoid (same operation order)."""

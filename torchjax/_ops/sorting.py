@@ -5,7 +5,6 @@ Indices follow torch's CPU kernels exactly, ties included (see ``_stdsort``): a 
 used where it provably agrees (no relevant ties), the emulation of torch's algorithm otherwise.
 Values are gathered from the input at the returned indices, so gradients flow to those
 elements (median()/nanmedian() without dim split theirs evenly among equal elements)."""
-import numbers
 from functools import partial
 
 import jax
@@ -101,7 +100,7 @@ def _sort_impl(input, dim, descending, stable):
     return jnp.take_along_axis(input, idx, axis=d), idx
 
 
-@op(promote=False, function=False, method=False, name="sort", returns=RT.returns(RT.sort),
+@op(promote=False, function=False, method=False, name="sort", returns=RT.returns(RT.sort), saves=(),
     grad=lambda key: "SortBackward1" if key[0][2] else "SortBackward0")
 def _sort_k(input, dim, descending, stable):
     return _sort_impl(input, dim, descending, stable)
@@ -175,7 +174,8 @@ def _topk_index(rows, k, largest, sorted_):
     return S.on_rows(_row_ties(sv[:, :k + 1], largest), exact, si[:, :k], rows, ix)
 
 
-@op(promote=False, function=False, method=False, name="topk", returns=RT.returns(RT.topk))
+@op(promote=False, function=False, method=False, name="topk", returns=RT.returns(RT.topk),
+    saves=())
 def _topk_k(input, k, dim, largest, sorted):
     if input.dtype == jnp.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
@@ -218,7 +218,7 @@ def _check_sel_dtype(kernel, input):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_name(input.dtype)}'")
 
 
-@op(promote=False, function=False, method=False, name="kthvalue",
+@op(promote=False, function=False, method=False, name="kthvalue", saves=(),
     returns=RT.returns(RT.kthvalue))
 def _kthvalue_k(input, k, dim, keepdim):
     _check_sel_dtype("kthvalue_cpu", input)
@@ -282,8 +282,8 @@ def _median_dim(name, ignore_nan):
 
 
 op(promote=False, function=False, method=False, name="_median_dim", grad="MedianBackward1",
-   returns=RT.returns(RT.median))(_median_dim("median", False))
-op(promote=False, function=False, method=False, name="_nanmedian_dim",
+   saves=(), returns=RT.returns(RT.median))(_median_dim("median", False))
+op(promote=False, function=False, method=False, name="_nanmedian_dim", saves=(),
    grad="NanmedianBackward1", returns=RT.returns(RT.nanmedian))(_median_dim("nanmedian", True))
 
 
@@ -314,9 +314,10 @@ def _median_all(name, ignore_nan):
     return fn
 
 
-op(promote=False, function=False, method=False, name="_median_all", grad="MedianBackward0")(
+op(promote=False, function=False, method=False, name="_median_all", grad="MedianBackward0",
+   saves=("input", "result"))(
     _median_all("median", False))
-op(promote=False, function=False, method=False, name="_nanmedian_all",
+op(promote=False, function=False, method=False, name="_nanmedian_all", saves=("input", "result"),
    grad="NanmedianBackward0")(_median_all("nanmedian", True))
 
 
@@ -359,7 +360,8 @@ def _mode_pick(rows):
     return jnp.take_along_axis(i, best[:, None], axis=1)[:, 0]
 
 
-@op(promote=False, function=False, method=False, name="mode", returns=RT.returns(RT.mode))
+@op(promote=False, function=False, method=False, name="mode", returns=RT.returns(RT.mode),
+    saves=())
 def _mode_k(input, dim, keepdim):
     if jnp.issubdtype(input.dtype, jnp.complexfloating):
         raise NotImplementedError(f"\"mode_cpu\" not implemented for '{_name(input.dtype)}'")
