@@ -73,3 +73,5 @@ del _name, _cls
 from . import nn, linalg, fft, special, cuda, backends, random, return_types  # noqa: E402
 from .random import (manual_seed, seed, initial_seed, get_rng_state, set_rng_state,  # noqa: E402
                      Generator, default_generator)
+from . import optim, utils, serialization  # noqa: E402
+from .serialization import *  # noqa: F401,F403,E402  (save, load)

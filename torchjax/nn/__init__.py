@@ -1,3 +1,4 @@
-"""torch.nn (modules arrive with the training-stack issue)."""
-from . import functional
-from .parameter import Parameter
+"""torch.nn: modules, parameters, functional, init and utils."""
+from .modules import *  # noqa: F401,F403
+from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer  # noqa: F401
+from . import functional, init, utils  # noqa: F401,E402

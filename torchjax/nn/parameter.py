@@ -26,3 +26,15 @@ class Parameter(Tensor):
         r = Parameter(self.detach().clone(), self._rg)
         memo[id(self)] = r
         return r
+
+
+class Buffer:  # placeholder; the Module helper replaces it with torch's nn.Buffer
+    pass
+
+
+class UninitializedParameter(Parameter):  # placeholder
+    pass
+
+
+class UninitializedBuffer(Tensor):  # placeholder
+    pass

@@ -1,0 +1,1 @@
+"""torch.nn.init: initialisation functions drawing from torch's CPU generator."""

@@ -1,0 +1,2 @@
+"""torch.nn.modules.batchnorm."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""torch.nn.modules.fold."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""torch.nn.modules.padding."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""torch.nn.modules.pixelshuffle."""
+__all__ = []

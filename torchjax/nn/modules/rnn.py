@@ -1,0 +1,2 @@
+"""torch.nn.modules.rnn."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""torch.nn.modules.upsampling."""
+__all__ = []

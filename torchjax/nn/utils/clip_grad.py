@@ -1,0 +1,2 @@
+"""torch.nn.utils.clip_grad."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""torch.nn.utils.convert_parameters."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""torch.nn.utils.parametrizations."""
+__all__ = []

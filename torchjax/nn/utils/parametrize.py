@@ -1,0 +1,2 @@
+"""torch.nn.utils.parametrize."""
+__all__ = []

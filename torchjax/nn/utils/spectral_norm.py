@@ -1,0 +1,2 @@
+"""torch.nn.utils.spectral_norm."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""torch.save / torch.load in PyTorch's zip format."""
+__all__ = []
