@@ -850,7 +850,7 @@ def _sgn(x):
     if _is_complex(x):
         a = jnp.abs(x)
         return jnp.where(a == 0, jnp.zeros((), x.dtype), x / jnp.where(a == 0, 1, a))
-    return jnp.sign(x)
+    return jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), jnp.sign(x))  # torch: sgn(nan) = 0
 
 
 @jax.custom_jvp
@@ -933,6 +933,9 @@ def _vnorm_checks(x, ord, dim, dtype, api="linalg.vector_norm"):
                            f"{_sn(x)}")
     if dtype is not None:
         src = D.from_np(x.dtype)
+        if not (dtype.is_floating_point or dtype.is_complex):
+            raise RuntimeError(f"{api}: dtype should be floating point or complex, but got "
+                               f"{D.SCALAR_NAME[dtype]}")
         if not D.can_cast(src, dtype) or (src.is_complex and not dtype.is_complex) or \
                 (D.promote_types(src, dtype) != dtype):
             raise RuntimeError(f"{api}: the dtype of the input ({_sn(x)}) should be convertible "
