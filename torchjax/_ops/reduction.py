@@ -516,16 +516,37 @@ def _softmax_in(name, input, dim, dtype):
     return x, d
 
 
+@partial(jax.custom_vjp, nondiff_argnums=(1, 2))
+def _smax(x, d, log):
+    return (jax.nn.log_softmax if log else jax.nn.softmax)(x, axis=d)
+
+
+def _smax_fwd(x, d, log):
+    y = _smax(x, d, log)
+    return y, y
+
+
+def _smax_bwd(d, log, y, g):
+    """torch's formulas: y * (g - sum(g * y)) and g - exp(y) * sum(g): exact zeros where
+    torch has them (softmax over -inf)."""
+    if log:
+        return (g - jnp.exp(y) * jnp.sum(g, axis=d, keepdims=True),)
+    return (y * (g - jnp.sum(g * y, axis=d, keepdims=True)),)
+
+
+_smax.defvjp(_smax_fwd, _smax_bwd)
+
+
 @op(promote=False, saves=("result",), grad="SoftmaxBackward0", namespace=("", "special"))
 def softmax(input, dim, dtype=None):
     x, d = _softmax_in("softmax", input, dim, dtype)
-    return jax.nn.softmax(x.reshape(x.shape or (1,)), axis=d).reshape(x.shape)
+    return _smax(x.reshape(x.shape or (1,)), d, False).reshape(x.shape)
 
 
 @op(promote=False, saves=("result",), grad="LogSoftmaxBackward0", namespace=("", "special"))
 def log_softmax(input, dim, dtype=None):
     x, d = _softmax_in("log_softmax", input, dim, dtype)
-    return jax.nn.log_softmax(x.reshape(x.shape or (1,)), axis=d).reshape(x.shape)
+    return _smax(x.reshape(x.shape or (1,)), d, True).reshape(x.shape)
 
 
 @composite(method=False, namespace="nn.functional", name="softmax")
