@@ -1,5 +1,6 @@
 """Carry torch sample inputs over to the target library (torchjax, or torch itself for self-tests)
 through numpy, and rebind op_db's lambdas so that their `torch.` references reach the target."""
+import collections
 import types
 
 import ml_dtypes
@@ -63,6 +64,17 @@ class Converter:
 
     def __call__(self, x):
         tj = self.tj
+        if isinstance(x, torch.nn.Parameter):
+            return tj.nn.Parameter(make_target(tj, torch_numpy(x), dtype_name(x.dtype)),
+                                   x.requires_grad)
+        if isinstance(x, torch.nn.Module):  # rebuilt the way unpickling rebuilds a module
+            cls = attr_path(tj, type(x).__module__.removeprefix("torch.") + "." +
+                            type(x).__name__)
+            m = cls.__new__(cls)
+            m.__setstate__({k: self(v) for k, v in x.__dict__.items()})
+            return m
+        if isinstance(x, collections.OrderedDict):
+            return collections.OrderedDict((k, self(v)) for k, v in x.items())
         if isinstance(x, torch.Tensor):
             key = id(x)
             if key not in self.memo:
@@ -87,9 +99,27 @@ class Converter:
             return type(x)(*vals) if hasattr(x, "_fields") else tuple(vals)
         if isinstance(x, dict):
             return {k: self(v) for k, v in x.items()}
-        if isinstance(x, types.FunctionType):
+        if isinstance(x, types.FunctionType) and x.__module__.startswith("torch.testing"):
             return rebind(x, tj)
+        if callable(x) and _torch_callable(x) is not None:
+            path, name = _torch_callable(x)
+            return getattr(attr_path(tj, path) if path else tj, name)
         return x
+
+
+_CALLABLES = {}
+
+
+def _torch_callable(f):
+    """('nn.functional', 'gelu') when f is torch.nn.functional.gelu (or torch.X), else None."""
+    if not _CALLABLES:
+        for path, mod in (("nn.functional", torch.nn.functional), ("", torch)):
+            for name in dir(mod):
+                v = getattr(mod, name, None)
+                if callable(v) and not isinstance(v, type):
+                    _CALLABLES.setdefault(id(v), (path, name, v))
+    hit = _CALLABLES.get(id(f))
+    return hit[:2] if hit is not None and hit[2] is f else None
 
 
 # ---- rebinding op_db lambdas ----

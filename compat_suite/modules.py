@@ -26,6 +26,11 @@ from .convert import Converter, attr_path, dtype_name, make_target, torch_numpy
 from .opinfo import COTANGENT_SEED, SAMPLE_LIMIT_S, _cotangent, _flatten, _loss, _seed, \
     _time_limit, reason
 
+# Gradients (parameter gradients sum over batch and positions) are compared at rtol=atol=1e-4:
+# float32 accumulation order differs between XLA and torch's kernels (measured differences up to
+# 8.6e-5 on values near 1, in conv3d/ctc_loss/layer_norm weight grads). Outputs keep torch's
+# default float32 tolerances.
+GRAD_TOL = 1e-4
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASELINE = os.path.join(HERE, "module_baseline.json")
 
@@ -132,7 +137,8 @@ def _grads(tm, jm, expected, actual, in_pairs, tj):
             if tg is None and jg is None:
                 continue
             compare(torch.zeros_like(t_x) if tg is None else tg,
-                    tj.zeros_like(j_x) if jg is None else jg, where=f"grad[{i}]")
+                    tj.zeros_like(j_x) if jg is None else jg, GRAD_TOL, GRAD_TOL,
+                    where=f"grad[{i}]")
     except Exception as e:
         return "grad " + reason(e, 300)
     return ""
