@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, wrap
 from ._util import wrap_dim, broadcast_shapes
 from .registry import op, composite, call, OPS, NAMESPACES, _inplace
+from .shape import _slice_range
 
 VIEW = dict(promote=False, saves=())
 
@@ -163,7 +164,8 @@ def _parse(self, idx):
             start = None if i.start is None else int(i.start)
             stop = None if i.stop is None else int(i.stop)
             if not is_tuple or not (start in (None, 0) and stop is None and step == 1):
-                t = call(OPS["slice"], (t,), (d, start, stop, step))
+                s0, _, cnt = _slice_range(t.shape[d], start, stop, step)
+                t = call(OPS["_slice_dyn"], (t, s0), (d, cnt, step))
             d += 1
         elif isinstance(i, numbers.Integral) or _is_int_scalar_tensor(i):
             size = t.shape[d]

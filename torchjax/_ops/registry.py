@@ -313,7 +313,7 @@ def call(E, targs, statics, out=None):
     multi = isinstance(res, tuple)
     if E.view is not None:
         src = targs[0]
-        shape, stride, offset, comp = E.view(*meta_of(src), *statics)
+        shape, stride, offset, comp = E.view(*meta_of(src), *statics, *targs[1:])
         results = [view_of(src, res, shape, stride, offset, comp)]
     elif multi:
         results = [wrap(o) for o in res]

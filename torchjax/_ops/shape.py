@@ -5,6 +5,7 @@ import math
 import numbers
 
 import jax.numpy as jnp
+from jax import lax
 import numpy as np
 
 from .. import _dtype as D
@@ -456,10 +457,20 @@ def _select_index(shape, dim, index):
     return d, index % size
 
 
-@op(**VIEW, view=_select_meta)
+def _dyn_index(i, size):
+    """A traced (already bounds-checked) index, wrapped like Python's."""
+    return jnp.where(i < 0, i + size, i)
+
+
+@op(tensors=("input", "index"), **VIEW, view=_select_meta)
 def select(input, dim, index):
-    d, i = _select_index(input.shape, dim, index)
-    return jnp.take(input, i, axis=d)
+    # index is data, not part of the compiled key: x[i] over many i compiles once
+    d = wrap_dim(dim, input.ndim)
+    return lax.dynamic_index_in_dim(input, _dyn_index(index, input.shape[d]), d, keepdims=False)
+
+
+OPS["select"].value_check = lambda targs, statics: _select_index(
+    targs[0].shape, statics[0], int(targs[1]))
 
 
 @op(**VIEW, view=_select_meta, function=False, method=False, grad=lambda key: key[0][-1])
@@ -496,6 +507,22 @@ def _slice_value(input, dim, start, end, step):
 @op(**VIEW, view=_slice_meta, function=False, method=False, name="slice")
 def slice_(input, dim=0, start=None, end=None, step=1):
     return _slice_value(input, dim, start, end, step)
+
+
+def _slice_dyn_meta(shape, stride, offset, comp, dim, n, step, start):
+    return (shape[:dim] + (n,) + shape[dim + 1:], stride[:dim] + (stride[dim] * step,) +
+            stride[dim + 1:], offset + int(start) * stride[dim], comp)
+
+
+@op(tensors=("input", "start"), **VIEW, view=_slice_dyn_meta, function=False, method=False,
+    grad="SliceBackward0")
+def _slice_dyn(input, start, dim, n, step):
+    """input[..., start:start + (n-1)*step + 1:step] with start as data (dim wrapped, start
+    in range, n elements): batches x[i:i+b] over many i compile once."""
+    span = (n - 1) * step + 1 if n else 0
+    start = jnp.minimum(start, input.shape[dim] - span)  # never clamps for valid arguments
+    r = lax.dynamic_slice_in_dim(input, start, span, dim)
+    return lax.slice_in_dim(r, 0, span, step, dim) if step != 1 else r
 
 
 @op(**VIEW, view=_slice_meta, function=False, method=False, grad=lambda key: key[0][-1])
