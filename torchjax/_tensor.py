@@ -357,8 +357,8 @@ class Tensor:
         return tensor_repr(self, tensor_contents=tensor_contents)
 
     def __format__(self, spec):
-        if self.dim() == 0 and spec:
-            return self.item().__format__(spec)
+        if self.dim() == 0 and type(self) is Tensor:
+            return self.detach().item().__format__(spec)
         return object.__format__(self, spec)
 
     def __reduce_ex__(self, proto):

@@ -459,7 +459,25 @@ def _rrelu_noise(input, noise):
 op(tensors=("input", "noise"), promote=False, name="_rrelu_noise", grad="RreluWithNoiseBackward0",
    function=False, method=False)(_rrelu_noise)
 op(tensors=("input", "noise"), promote=False, name="_rrelu_noise_", grad="RreluWithNoiseBackward1",
+   saves=("noise",),
    function=False, method=False)(_rrelu_noise)
+
+
+def _rrelu_train_noise(input, lower, upper, generator):
+    """torch's CPU kernel: for each non-positive element in row-major order, one
+    uniform_real_distribution<double>(float(lower), float(upper)) draw cast to the op-math
+    type; the noise is 1 elsewhere."""
+    import numpy as np
+    from .random_ops import _gen, _host, _new
+    g = _gen(generator, "rrelu")
+    dt = np.dtype(input.dtype.np)
+    om = np.float64 if dt == np.float64 else np.float32
+    lo, hi = float(om(lower)), float(om(upper))
+    x = _host(input)
+    neg = x <= 0
+    noise = np.ones(x.shape, dt)
+    noise[neg] = (g._uniform53(int(neg.sum())) * (hi - lo) + lo).astype(om).astype(dt)
+    return _new(noise, input.device)
 
 
 def _rrelu(input, lower, upper, training, inplace, generator=None):
@@ -468,11 +486,7 @@ def _rrelu(input, lower, upper, training, inplace, generator=None):
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"leaky_relu_cpu\" not implemented for "
                                   f"'{D.SCALAR_NAME[input.dtype]}'")
-    # training: a uniform(lower, upper) slope per non-positive element (torchjax's generator; the
-    # draws are not torch's element-by-element sequence)
-    import torchjax
-    noise = torchjax.empty_like(input.detach()).uniform_(lower, upper, generator=generator)
-    noise = torchjax.where(input.detach() > 0, torchjax.ones_like(noise), noise)
+    noise = _rrelu_train_noise(input, lower, upper, generator)
     if inplace:
         return _inplace(OPS["_rrelu_noise_"], (input, noise), ())
     return call(OPS["_rrelu_noise"], (input, noise), ())

@@ -1,1 +1,857 @@
-"""nn.functional ops: conv."""
+"""nn.functional convolution, pooling and fold/unfold.
+
+Convolutions are one ``lax.conv_general_dilated`` call (HIGHEST precision, so float32 matches
+torch's CPU kernels). Pooling, unfold and fold share one tool: the flat index, within each (N, C)
+plane, of every element of every window (``_windows``), so one gather builds all windows; max-pool
+indices are torch's flat indices, and gradients (JAX's scatter of the gather) land where torch's
+do, ties on the first maximum in scan order. 1-d pools and unbatched inputs record torch's
+outer node name (SqueezeBackward1)."""
+import math
+import warnings
+
+import numpy as np
+import jax.numpy as jnp
+from jax import lax
+
+from .. import _dtype as D
+from .pointwise import _isf, _tname, _not_impl
+from .registry import op, composite, call, OPS, NAMESPACES
+
+F = "nn.functional"
+_SPEC = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}
+
+
+def _tup(v, n, what, name=None):
+    """An int or a 1/n-list as an n-tuple (torch's expand_param_if_needed)."""
+    if isinstance(v, (list, tuple)):
+        v = tuple(int(x) for x in v)
+        if len(v) == 1:
+            return v * n
+        if len(v) != n:
+            raise RuntimeError(f"expected {what} to be a single integer value or a list of {n} "
+                               f"values to match the convolution dimensions, but got {what}="
+                               f"{list(v)}")
+        return v
+    return (int(v),) * n
+
+
+# ---------------------------------------------------------------- convolution
+
+def _check_conv(x, w, b, stride, padding, dilation, transposed, output_padding, groups):
+    n = w.ndim - 2
+    ws, xs = list(w.shape), list(x.shape)
+    pads = [p if isinstance(p, int) else min(p) for p in padding]
+    if any(p < 0 for p in pads):
+        raise RuntimeError("negative padding is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if x.ndim != w.ndim:
+        raise RuntimeError(f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional weight"
+                           f"{ws}, but got {x.ndim}-dimensional input of size {xs} instead")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if ws[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {ws} instead")
+    if ws[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
+                           f"dimension 0, but got weight of size [{ws}] instead")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"expected scalar type {_tname(x)} but found {_tname(w)}")
+    if b is not None and b.dtype != x.dtype:
+        raise RuntimeError(f"Input type ({_tname(x).lower()}) and bias type ({_tname(b).lower()}) "
+                           "should be the same")
+    if not transposed:
+        if xs[1] != ws[1] * groups:
+            raise RuntimeError(f"Given groups={groups}, weight of size {ws}, expected input{xs} to "
+                               f"have {ws[1] * groups} channels, but got {xs[1]} channels instead")
+        if b is not None and (b.ndim != 1 or b.shape[0] != ws[0]):
+            raise RuntimeError(f"Given weight of size {ws}, expected bias to be 1-dimensional with "
+                               f"{ws[0]} elements, but got bias of size {list(b.shape)} instead")
+        lo_hi = [(p, p) if isinstance(p, int) else p for p in padding]
+        padded = [xs[2 + i] + sum(lo_hi[i]) for i in range(n)]
+        kern = [(ws[2 + i] - 1) * dilation[i] + 1 for i in range(n)]
+        if any(k > p for k, p in zip(kern, padded)):
+            raise RuntimeError(f"Calculated padded input size per channel: ("
+                               f"{' x '.join(map(str, padded))}). Kernel size: ("
+                               f"{' x '.join(map(str, kern))}). Kernel size can't be greater than "
+                               "actual input size")
+    else:
+        if xs[1] != ws[0]:
+            raise RuntimeError(f"Given transposed=1, weight of size {ws}, expected input{xs} to "
+                               f"have {ws[0]} channels, but got {xs[1]} channels instead")
+        if b is not None and (b.ndim != 1 or b.shape[0] != ws[1] * groups):
+            raise RuntimeError(f"Given transposed=1, weight of size {ws}, expected bias to be "
+                               f"1-dimensional with {ws[1] * groups} elements, but got bias of "
+                               f"size {list(b.shape)} instead")
+        if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+            names = ("depth", "height", "width")[3 - n:] if n > 1 else ("width",)
+            parts = [f"output_padding_{k}: {o}" for k, o in zip(names, output_padding)]
+            parts += [f"stride_{k}: {s}" for k, s in zip(names, stride)]
+            parts += [f"dilation_{k}: {d}" for k, d in zip(names, dilation)]
+            raise RuntimeError("output padding must be smaller than either stride or dilation, "
+                               f"but got {' '.join(parts)}")
+
+
+def _conv_value(x, w, b, stride, padding, dilation, transposed, output_padding, groups):
+    _check_conv(x, w, b, stride, padding, dilation, transposed, output_padding, groups)
+    n = w.ndim - 2
+    if x.dtype == jnp.bool_:
+        _not_impl(f"slow_conv_transpose{max(n, 2)}d_out_cpu" if transposed else
+                  f"slow_conv{max(n, 2)}d_cpu", x)
+    lo_hi = [(p, p) if isinstance(p, int) else tuple(p) for p in padding]
+    spec = _SPEC[n]
+    hp = lax.Precision.HIGHEST
+    if not transposed:
+        y = lax.conv_general_dilated(x, w, stride, lo_hi, rhs_dilation=dilation,
+                                     dimension_numbers=spec, feature_group_count=groups,
+                                     precision=hp)
+    else:
+        # the gradient of a convolution: dilate the input by stride, pad by d*(k-1)-p, and
+        # correlate with the flipped kernel whose in/out channels are swapped per group
+        cin, cog, ks = w.shape[0], w.shape[1], w.shape[2:]
+        wt = w.reshape(groups, cin // groups, cog, *ks).swapaxes(1, 2)
+        wt = jnp.flip(wt.reshape(groups * cog, cin // groups, *ks), tuple(range(2, 2 + n)))
+        pads = [(d * (k - 1) - lo, d * (k - 1) - hi + o)
+                for k, d, (lo, hi), o in zip(ks, dilation, lo_hi, output_padding)]
+        y = lax.conv_general_dilated(x, wt, (1,) * n, pads, lhs_dilation=stride,
+                                     rhs_dilation=dilation, dimension_numbers=spec,
+                                     feature_group_count=groups, precision=hp)
+    if b is not None:
+        y = y + b.reshape((1, -1) + (1,) * n)
+    return y
+
+
+@op(tensors=("input", "weight", "bias"), promote=False, method=False,
+    grad="ConvolutionBackward0")
+def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                groups):
+    return _conv_value(input, weight, bias, stride, padding, dilation, transposed,
+                       output_padding, groups)
+
+
+def _unbatched_grad(default):
+    return lambda key: "SqueezeBackward1" if key[0][-1] else default
+
+
+@op(tensors=("input", "weight", "bias"), promote=False, method=False, function=False,
+    grad=_unbatched_grad("ConvolutionBackward0"))
+def _conv(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups,
+          unbatched):
+    if unbatched:
+        return _conv_value(input[None], weight, bias, stride, padding, dilation, transposed,
+                           output_padding, groups)[0]
+    return _conv_value(input, weight, bias, stride, padding, dilation, transposed,
+                       output_padding, groups)
+
+
+@op(tensors=("self", "weight", "bias"), promote=False, method=False, namespace=("", F),
+    grad="ConvTbcBackward0")
+def conv_tbc(self, weight, bias, pad=0):
+    """(time, batch, channel) input, (k, in, out) weight."""
+    if self.ndim != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.ndim != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           "out_channels.")
+    if bias.ndim != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if self.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output_channels).")
+    y = _conv_value(self.transpose(1, 2, 0), weight.transpose(2, 1, 0), bias, (1,), (pad,),
+                    (1,), False, (0,), 1)
+    return y.transpose(2, 0, 1)
+
+
+def _check_dim(input, n, name):
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {name}, "
+                           f"but got input of size: {list(input.shape)}")
+    return input.dim() == n + 1
+
+
+def _check_param_dims(weight, stride):
+    """torch expands stride & co to the weight's spatial dims: a mismatch names stride."""
+    if weight.dim() - 2 != len(stride):
+        _tup(stride, weight.dim() - 2, "stride")
+
+
+def _conv_nd(n, name, input, weight, bias, stride, padding, dilation, groups):
+    unb = _check_dim(input, n, name)
+    stride = _tup(stride, n, "stride")
+    dilation = _tup(dilation, n, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * n
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            tot = [d * (k - 1) for d, k in zip(dilation, weight.shape[2:])]
+            padding = tuple((t // 2, t - t // 2) for t in tot)
+            if any(t % 2 for t in tot):
+                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                              "require a zero-padded copy of the input be created")
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        padding = _tup(padding, n, "padding")
+        _check_param_dims(weight, stride)
+    return call(OPS["_conv"], (input, weight, bias),
+                (stride, padding, dilation, False, (0,) * n, int(groups), unb))
+
+
+def _convt_nd(n, name, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    unb = _check_dim(input, n, name)
+    st = (_tup(stride, n, "stride"), _tup(padding, n, "padding"), _tup(dilation, n, "dilation"))
+    _check_param_dims(weight, st[0])
+    return call(OPS["_conv"], (input, weight, bias),
+                (st[0], st[1], st[2], True, _tup(output_padding, n, "output_padding"),
+                 int(groups), unb))
+
+
+@composite(method=False, namespace=("", F))
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(1, "conv1d", input, weight, bias, stride, padding, dilation, groups)
+
+
+@composite(method=False, namespace=("", F))
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(2, "conv2d", input, weight, bias, stride, padding, dilation, groups)
+
+
+@composite(method=False, namespace=("", F))
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(3, "conv3d", input, weight, bias, stride, padding, dilation, groups)
+
+
+@composite(method=False, namespace=("", F))
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _convt_nd(1, "conv_transpose1d", input, weight, bias, stride, padding, output_padding,
+                     groups, dilation)
+
+
+@composite(method=False, namespace=("", F))
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _convt_nd(2, "conv_transpose2d", input, weight, bias, stride, padding, output_padding,
+                     groups, dilation)
+
+
+@composite(method=False, namespace=("", F))
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _convt_nd(3, "conv_transpose3d", input, weight, bias, stride, padding, output_padding,
+                     groups, dilation)
+
+
+# ---------------------------------------------------------------- windows
+
+def _windows(size, starts, kernel, dilation, lengths=None):
+    """Flat plane indices (prod(out), prod(k)) and validity of every window element.
+
+    size: spatial input size; starts[d]: (out_d,) first position of each window (may be
+    negative: padding); kernel[d]: window extent; lengths[d]: (out_d,) valid extent per window
+    (adaptive pooling), else windows are clipped only by the input bounds."""
+    n = len(size)
+    flat, valid, plane = 0, True, 1
+    for d in reversed(range(n)):
+        pos = starts[d][:, None] + np.arange(kernel[d])[None, :] * dilation[d]
+        ok = (pos >= 0) & (pos < size[d])
+        if lengths is not None:
+            ok &= np.arange(kernel[d])[None, :] < lengths[d][:, None]
+        shape = [1] * (2 * n)
+        shape[d], shape[n + d] = pos.shape
+        flat = flat + np.clip(pos, 0, size[d] - 1).reshape(shape) * plane
+        valid = valid & ok.reshape(shape)
+        plane *= size[d]
+    outs = [len(s) for s in starts]
+    full = (int(np.prod(outs)), int(np.prod(kernel)))
+    flat = np.broadcast_to(flat, outs + list(kernel)).reshape(full)
+    valid = np.broadcast_to(valid, outs + list(kernel)).reshape(full)
+    return flat, valid, outs
+
+
+def _gather(x, flat, n):
+    """(B..., *spatial) -> (B..., prod(out), prod(k)) windows."""
+    lead = x.shape[:-n]
+    return x.reshape(lead + (-1,))[..., jnp.asarray(flat)]
+
+
+def _lowest(x):
+    return -jnp.inf if _isf(x) else jnp.iinfo(x.dtype).min
+
+
+def _max_windows(x, flat, valid, outs, n):
+    """Values and torch's indices of the max of each window (first max; NaN wins, last NaN)."""
+    w = jnp.where(jnp.asarray(valid), _gather(x, flat, n), jnp.asarray(_lowest(x), x.dtype))
+    k = jnp.argmax(w, axis=-1)
+    if _isf(x):
+        nan = jnp.isnan(w)
+        last = w.shape[-1] - 1 - jnp.argmax(nan[..., ::-1], axis=-1)
+        k = jnp.where(nan.any(-1), last, k)
+    val = jnp.take_along_axis(w, k[..., None], -1)[..., 0]
+    idx = jnp.asarray(flat)[jnp.arange(flat.shape[0]), k]
+    shape = x.shape[:-n] + tuple(outs)
+    return val.reshape(shape), idx.astype(jnp.int64).reshape(shape)
+
+
+def _pool_out(L, k, p, s, d, ceil):
+    o = (L + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1
+    if ceil and (o - 1) * s >= L + p:
+        o -= 1
+    return o
+
+
+def _pool_check(x, n, k, s, p, d, outs, name):
+    sp = x.shape[-n:]
+    if any(v <= 0 for v in k):
+        raise RuntimeError("kernel size should be greater than zero, but got " +
+                           " ".join(f"k{c}: {v}" for c, v in zip("TWH"[:0] + "THW"[3 - n:], k)))
+    if any(v <= 0 for v in s):
+        raise RuntimeError("stride should be greater than zero, but got " +
+                           " ".join(f"d{c}: {v}" for c, v in zip("THW"[3 - n:], s)))
+    if any(v <= 0 for v in d):
+        raise RuntimeError("dilation should be greater than zero, but got " +
+                           " ".join(f"dilation{c}: {v}" for c, v in zip("THW"[3 - n:], d)))
+    if x.ndim not in (n + 1, n + 2) or any(v == 0 for v in x.shape[1:]):
+        raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
+    for kk, pp, dd in zip(k, p, d):
+        if pp > (dd * (kk - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={pp}, kernel_size={kk} and dilation={dd}")
+    if any(o < 1 for o in outs):
+        c = x.shape[-n - 1]
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (c,) + sp))}). Calculated "
+                           f"output size: ({'x'.join(map(str, (c,) + tuple(outs)))}). Output size "
+                           "is too small")
+
+
+def _pool_grid(x, n, k, s, p, d, ceil, name):
+    sp = x.shape[-n:]
+    outs = [_pool_out(L, kk, pp, ss, dd, ceil) for L, kk, pp, ss, dd in zip(sp, k, p, s, d)]
+    _pool_check(x, n, k, s, p, d, outs, name)
+    starts = [np.arange(o) * ss - pp for o, ss, pp in zip(outs, s, p)]
+    return _windows(sp, starts, k, d)
+
+
+# ---------------------------------------------------------------- max pooling
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n, name):
+    flat, valid, outs = _pool_grid(input, n, kernel_size, stride, padding, dilation, ceil_mode,
+                                   name)
+    if input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.complexfloating):
+        _not_impl(f"max_pool{max(n, 2)}d", input)
+    return _max_windows(input, flat, valid, outs, n)
+
+
+def _pool_grad(n, base):
+    return lambda key: "SqueezeBackward1" if n == 1 else base
+
+
+for _n in (1, 2, 3):
+    def _mp(input, kernel_size, stride, padding, dilation, ceil_mode, _n=_n):
+        return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, _n,
+                         f"max_pool{_n}d")
+    op(promote=False, method=False, function=False, name=f"_max_pool{_n}d",
+       grad="SqueezeBackward1" if _n == 1 else f"MaxPool{_n}DWithIndicesBackward0")(_mp)
+
+
+def _pool_arg(v, n, what, name, default=None):
+    if v is None or (isinstance(v, (list, tuple)) and len(v) == 0 and default is not None):
+        return default
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1:
+            return (int(v[0]),) * n
+        if len(v) == n:
+            return tuple(int(x) for x in v)
+        ints = {1: "", 2: "two ", 3: "three "}[n]
+        if what == "stride":
+            raise RuntimeError(f"{name}: stride must either be omitted, a single int, or a tuple "
+                               f"of {ints}ints")
+        raise RuntimeError(f"{name}: {what} must either be a single int, or a tuple of {ints}ints"
+                           if n > 1 else f"{name}: {what} must be a single int")
+    return (int(v),) * n
+
+
+def _pool_args(n, name, kernel_size, stride, padding, dilation=1):
+    k = _pool_arg(kernel_size, n, "kernel_size", name)
+    s = _pool_arg(stride, n, "stride", name, default=k)
+    if any(v == 0 for v in s):
+        raise RuntimeError("stride should not be zero")
+    return k, s, _pool_arg(padding, n, "padding", name), _pool_arg(dilation, n, "dilation", name)
+
+
+def _max_pool_nd(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    k, s, p, d = _pool_args(n, f"max_pool{n}d", kernel_size, stride, padding, dilation)
+    if n == 1 and input.dim() not in (2, 3):
+        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+    if n == 1 and not return_indices and not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"max_pool1d_impl" not implemented for '
+                                  f"'{D.SCALAR_NAME[input.dtype]}'")
+    out, idx = call(OPS[f"_max_pool{n}d"], (input,), (k, s, p, d, bool(ceil_mode)))
+    return (out, idx) if return_indices else out
+
+
+def _max_pool_fn(n, both):
+    def f(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+          return_indices=False):
+        return _max_pool_nd(n, input, kernel_size, stride, padding, dilation, ceil_mode,
+                            return_indices or both)
+    return f
+
+
+for _n in (1, 2, 3):
+    composite(method=False, namespace=("", F), name=f"max_pool{_n}d")(_max_pool_fn(_n, False))
+    composite(method=False, namespace=("", F) if _n == 1 else F,
+              name=f"max_pool{_n}d_with_indices")(_max_pool_fn(_n, True))
+
+
+# ---------------------------------------------------------------- average pooling
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override, n):
+    one = (1,) * n
+    flat, valid, outs = _pool_grid(input, n, kernel_size, stride, padding, one, ceil_mode,
+                                   f"avg_pool{n}d")
+    if input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.complexfloating):
+        _not_impl(f"avg_pool{n}d", input)
+    if divisor_override:
+        div = np.full(flat.shape[0], float(divisor_override))
+    elif count_include_pad:
+        div = 1
+        for d in range(n):  # window clipped to the padded input, per dim
+            st = np.arange(outs[d]) * stride[d] - padding[d]
+            en = np.minimum(st + kernel_size[d], input.shape[-n + d] + padding[d])
+            shape = [1] * n
+            shape[d] = outs[d]
+            div = div * (en - st).reshape(shape)
+        div = np.broadcast_to(div, outs).reshape(-1)
+    else:
+        div = valid.sum(-1)
+    w = jnp.where(jnp.asarray(valid), _gather(input, flat, n), jnp.zeros((), input.dtype))
+    if _isf(input):
+        s = w.sum(-1, dtype=jnp.float32 if input.dtype in (jnp.float16, jnp.bfloat16) else None)
+        r = (s / jnp.asarray(div, s.dtype)).astype(input.dtype)
+    else:
+        s = w.astype(jnp.int64).sum(-1)
+        dv = jnp.asarray(div.astype(np.int64))
+        r = (jnp.sign(s) * (jnp.abs(s) // dv)).astype(input.dtype)  # C++ truncation
+    return r.reshape(input.shape[:-n] + tuple(outs))
+
+
+for _n in (1, 2, 3):
+    def _ap(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+            _n=_n):
+        return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                         divisor_override, _n)
+    op(promote=False, method=False, function=False, name=f"_avg_pool{_n}d",
+       grad="SqueezeBackward1" if _n == 1 else f"AvgPool{_n}DBackward0")(_ap)
+
+
+def _avg_pool_nd(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                 divisor_override):
+    k, s, p, _ = _pool_args(n, f"avg_pool{n}d", kernel_size, stride, padding)
+    if n == 1 and input.dim() not in (2, 3):
+        raise RuntimeError(f"avg_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    return call(OPS[f"_avg_pool{n}d"], (input,), (k, s, p, bool(ceil_mode),
+                                                 bool(count_include_pad), divisor_override))
+
+
+@composite(method=False, namespace=("", F))
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    return _avg_pool_nd(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+@composite(method=False, namespace=F)
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool_nd(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                        divisor_override)
+
+
+@composite(method=False, namespace=F)
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool_nd(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                        divisor_override)
+
+
+# ---------------------------------------------------------------- adaptive pooling
+
+def _adaptive_grid(x, n, output_size, name):
+    if x.ndim not in (n + 1, n + 2):
+        raise RuntimeError(f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got "
+                           f"{list(x.shape)}")
+    for i in range(1, x.ndim):
+        if x.shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(x.shape)} with dimension "
+                               f"{i} being empty")
+    sp = x.shape[-n:]
+    outs = [L if o is None else o for L, o in zip(sp, output_size)]
+    starts, lens, ks = [], [], []
+    for L, o in zip(sp, outs):
+        st = (np.arange(o) * L) // o
+        en = -((-(np.arange(o) + 1) * L) // o)
+        starts.append(st)
+        lens.append(en - st)
+        ks.append(int((en - st).max()) if o else 0)
+    flat, valid, _ = _windows(sp, starts, ks, (1,) * n, lens)
+    return flat, valid, outs
+
+
+def _adaptive_avg_grad(n):
+    # torch takes a mean over the spatial dims when every output size is 1
+    def name(key):
+        if n == 1:
+            return "SqueezeBackward1"
+        return "MeanBackward1" if set(key[0][0]) == {1} else f"AdaptiveAvgPool{n}DBackward0"
+    return name
+
+
+for _n in (1, 2, 3):
+    def _aap(input, output_size, _n=_n):
+        flat, valid, outs = _adaptive_grid(input, _n, output_size, f"adaptive_avg_pool{_n}d")
+        if not _isf(input):
+            _not_impl("adaptive_avg_pool3d_cpu" if _n == 3 else "adaptive_avg_pool2d", input)
+        w = jnp.where(jnp.asarray(valid), _gather(input, flat, _n), jnp.zeros((), input.dtype))
+        r = w.sum(-1) / jnp.asarray(valid.sum(-1), input.dtype)
+        return r.reshape(input.shape[:-_n] + tuple(outs))
+
+    def _amp(input, output_size, _n=_n):
+        flat, valid, outs = _adaptive_grid(input, _n, output_size, f"adaptive_max_pool{_n}d")
+        if not _isf(input):
+            _not_impl("adaptive_max_pool3d_cpu" if _n == 3 else "adaptive_max_pool2d", input)
+        return _max_windows(input, flat, valid, outs, _n)
+    op(promote=False, method=False, function=False, name=f"_adaptive_avg_pool{_n}d",
+       grad=_adaptive_avg_grad(_n))(_aap)
+    op(promote=False, method=False, function=False, name=f"_adaptive_max_pool{_n}d",
+       grad="SqueezeBackward1" if _n == 1 else f"AdaptiveMaxPool{_n}DBackward0")(_amp)
+
+
+def _out_size(output_size, n):
+    if isinstance(output_size, (list, tuple)):
+        if len(output_size) == 1 and n > 1:
+            return tuple(output_size) * n
+        if len(output_size) != n:
+            raise RuntimeError(f"adaptive_avg_pool{n}d: output_size must be {n}")
+        return tuple(None if o is None else int(o) for o in output_size)
+    return (int(output_size),) * n
+
+
+def _adaptive_avg(n):
+    def f(input, output_size):
+        out = _out_size(output_size, n)
+        if None in out and input.dim() >= n:
+            out = tuple(L if o is None else o for L, o in zip(input.shape[-n:], out))
+        return call(OPS[f"_adaptive_avg_pool{n}d"], (input,), (out,))
+    return f
+
+
+def _adaptive_max(n, both):
+    def f(input, output_size, return_indices=False):
+        out, idx = call(OPS[f"_adaptive_max_pool{n}d"], (input,), (_out_size(output_size, n),))
+        return (out, idx) if return_indices or both else out
+    return f
+
+
+for _n in (1, 2, 3):
+    composite(method=False, namespace=("", F) if _n == 1 else F,
+              name=f"adaptive_avg_pool{_n}d")(_adaptive_avg(_n))
+    composite(method=False, namespace=F, name=f"adaptive_max_pool{_n}d")(_adaptive_max(_n, False))
+    composite(method=False, namespace=F,
+              name=f"adaptive_max_pool{_n}d_with_indices")(_adaptive_max(_n, True))
+composite(method=False, name="adaptive_max_pool1d")(_adaptive_max(1, True))  # torch.*: a tuple
+
+
+# ---------------------------------------------------------------- fractional max pooling
+
+for _n in (2, 3):
+    def _fmp(input, index, output_size, _n=_n):
+        lead = input.shape[:-_n]
+        w = jnp.take_along_axis(input.reshape(lead + (1, -1)), index.reshape(lead + (-1,))
+                                [..., None, :], -1).reshape(index.shape)
+        k = jnp.argmax(w, axis=-1)
+        if _isf(input):
+            nan = jnp.isnan(w)
+            k = jnp.where(nan.any(-1), w.shape[-1] - 1 - jnp.argmax(nan[..., ::-1], -1), k)
+        val = jnp.take_along_axis(w, k[..., None], -1)[..., 0]
+        idx = jnp.take_along_axis(index, k[..., None], -1)[..., 0]
+        return val.reshape(lead + output_size), idx.reshape(lead + output_size)
+    op(tensors=("input", "index"), promote=False, method=False, function=False,
+       name=f"_fractional_max_pool{_n}d", grad=f"FractionalMaxPool{_n}DBackward0")(_fmp)
+
+
+def _intervals(sample, size, out, pool):
+    """torch's generate_intervals, in the samples' dtype."""
+    seq = np.zeros(out, np.int64)
+    if out > 1:
+        t = sample.dtype.type
+        alpha = t(size - pool) / t(out - 1)
+        for i in range(out - 1):
+            seq[i] = int(t(t(i) + sample) * alpha) - int(t(sample * alpha))
+    if out > 0:
+        seq[out - 1] = size - pool
+    return seq
+
+
+def _fractional(n, input, kernel_size, output_size, output_ratio, return_indices, samples):
+    import torchjax as T
+    name = f"fractional_max_pool{n}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if n == 2 and len(output_ratio) > 2:
+            raise ValueError("fractional_max_pool2d requires output_ratio to either be a single "
+                             "Int or tuple of Ints.")
+        ratio = (tuple(output_ratio) if isinstance(output_ratio, (list, tuple)) else
+                 (output_ratio,) * n)
+        output_size = [int(input.size(-n + d) * ratio[d]) for d in range(n)]
+    if samples is None:
+        nb = 1 if input.dim() == n + 1 else input.size(0)
+        samples = T.rand(nb, input.size(-n - 1), n, dtype=input.dtype, device=input.device)
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got: "
+                           f"{list(input.shape)}")
+    k = _pool_arg(kernel_size, n, "kernel_size", name)
+    out = _pool_arg(output_size, n, "output_size", name)
+    size = tuple(input.shape[-n:])
+    what = ("time", "height", "width")[3 - n:]
+    for d in range(n):
+        if out[d] + k[d] - 1 > size[d]:
+            raise RuntimeError(f"{name}_out(): pool {what[d]} {k[d]} too large relative to input "
+                               f"{what[d]} {size[d]}")
+    nb = 1 if input.dim() == n + 1 else input.size(0)
+    if samples.dtype != input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {samples.dim()}")
+    if samples.size(0) < nb:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.size(1) != input.size(-n - 1):
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if samples.size(2) != n:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {n}; got {samples.size(2)}.")
+    smp = samples.detach().numpy()[:nb]
+    order = list(reversed(range(n))) if n == 2 else list(range(n))  # 2d: sample 0 is width
+    index = np.empty(smp.shape[:2] + (int(np.prod(out)), int(np.prod(k))), np.int64)
+    for b in range(smp.shape[0]):
+        for c in range(smp.shape[1]):
+            starts = [_intervals(smp[b, c, order[d]], size[d], out[d], k[d]) for d in range(n)]
+            index[b, c] = _windows(size, starts, k, (1,) * n)[0]
+    if input.dim() == n + 1:
+        index = index[0]
+    res, idx = call(OPS[f"_fractional_max_pool{n}d"], (input, T.from_numpy(index)), (out,))
+    return (res, idx) if return_indices else res
+
+
+@composite(method=False, namespace=F)
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    return _fractional(2, input, kernel_size, output_size, output_ratio, return_indices,
+                       _random_samples)
+
+
+@composite(method=False, namespace=F)
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    return _fractional(3, input, kernel_size, output_size, output_ratio, return_indices,
+                       _random_samples)
+
+
+@composite(method=False, namespace=F)
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return _fractional(2, input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+@composite(method=False, namespace=F)
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return _fractional(3, input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+# ---------------------------------------------------------------- max unpooling, lp pooling
+
+for _n in (1, 2, 3):
+    def _unpool(input, indices, output_size, _n=_n):
+        if not _isf(input):
+            _not_impl(f"max_unpool{max(_n, 2)}d", input)
+        lead = input.shape[:-_n]
+        size = int(np.prod(output_size))
+        flat = input.reshape(lead + (-1,))
+        idx = indices.reshape(lead + (-1,))
+        out = jnp.zeros(lead + (size,), input.dtype)
+        rows = jnp.indices(idx.shape)[:-1]
+        at = out.at[(*rows, idx)]
+        # value: the scatter; gradient: torch's gather of grad_output (duplicates each get it)
+        add = at.add(flat, mode="drop")
+        out = lax.stop_gradient(at.set(flat, mode="drop")) + add - lax.stop_gradient(add)
+        return out.reshape(lead + tuple(output_size))
+    op(tensors=("input", "indices"), promote=False, method=False, function=False,
+       name=f"_max_unpool{_n}d",
+       grad="SqueezeBackward1" if _n == 1 else f"MaxUnpool{_n}DBackward0")(_unpool)
+
+
+def _max_unpool_nd(n, input, indices, kernel_size, stride, padding, output_size):
+    k, s, p, _ = _pool_args(n, f"max_unpool{n}d", kernel_size, stride, padding)
+    sp = input.shape[-n:]
+    default = [(i - 1) * ss - 2 * pp + kk for i, ss, pp, kk in zip(sp, s, p, k)]
+    if output_size is None:
+        out = default
+    else:
+        out = output_size[2:] if len(output_size) == n + 2 else output_size
+        if len(out) != n:
+            raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} "
+                             f"elements, but it has a length of '{len(out)}'")
+        for d in range(n):
+            lo, hi = default[d] - s[d], default[d] + s[d]
+            if not lo < out[d] < hi:
+                raise ValueError(f'invalid output_size "{out}" (dim {d} must be between '
+                                 f'{lo} and {hi})')
+    for d in range(n):
+        if out[d] < 0:
+            raise ValueError("max_unpooling: output_size must contain non-negative spatial "
+                             f"dimensions, but got output_size[{d}]={out[d]}")
+    if indices.dtype.is_floating_point or indices.dtype.itemsize != 8:
+        raise RuntimeError(f"elements in indices should be type int64 but got: "
+                           f"{str(indices.dtype).replace('torch.', '').capitalize()}")
+    total = int(np.prod(out))
+    if indices.numel() and (int(indices.max()) >= total or int(indices.min()) < 0):
+        bad = int(indices.max()) if int(indices.max()) >= total else int(indices.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{'x'.join(map(str, out))}")
+    return call(OPS[f"_max_unpool{n}d"], (input, indices), (tuple(int(v) for v in out),))
+
+
+def _max_unpool_fn(n):
+    def f(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+        return _max_unpool_nd(n, input, indices, kernel_size, stride, padding, output_size)
+    return f
+
+
+for _n in (1, 2, 3):
+    composite(method=False, namespace=F, name=f"max_unpool{_n}d")(_max_unpool_fn(_n))
+
+
+def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
+    import torchjax as T
+    k = _pool_arg(kernel_size, n, "kernel_size", f"lp_pool{n}d")
+    if norm_type in (math.inf, -math.inf):
+        mp = NAMESPACES[F][f"max_pool{n}d"]
+        if norm_type > 0:
+            return mp(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        return -mp(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    pool = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
+    out = pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    kw = int(np.prod(k))
+    return (T.sign(out) * T.relu(T.abs(out))).mul(kw).pow(1.0 / norm_type)
+
+
+@composite(method=False, namespace=F)
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+@composite(method=False, namespace=F)
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+@composite(method=False, namespace=F)
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# ---------------------------------------------------------------- unfold / fold
+
+def _col_grid(size, k, d, p, s):
+    outs = [(L + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for L, kk, dd, pp, ss in
+            zip(size, k, d, p, s)]
+    starts = [np.arange(max(o, 0)) * ss - pp for o, ss, pp in zip(outs, s, p)]
+    return _windows(size, starts, k, d) if all(o > 0 for o in outs) else (None, None, outs)
+
+
+@op(promote=False, method=False, function=False, name="_im2col", grad="Im2ColBackward0")
+def _im2col(input, kernel_size, dilation, padding, stride):
+    if input.ndim not in (3, 4) or any(v == 0 for v in input.shape[1:]):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
+                           f"other non-zero dimensions for input, but got: {list(input.shape)}")
+    flat, valid, outs = _col_grid(input.shape[-2:], kernel_size, dilation, padding, stride)
+    if flat is None:
+        raise RuntimeError(f"Given input with spatial size ({input.shape[-2]}, "
+                           f"{input.shape[-1]}), kernel_size=({kernel_size[0]}, {kernel_size[1]}), "
+                           f"dilation=({dilation[0]}, {dilation[1]}), padding=({padding[0]}, "
+                           f"{padding[1]}), calculated shape of the array of sliding blocks as "
+                           f"({outs[0]}, {outs[1]}), but its components must be at least one.")
+    if not _isf(input):
+        _not_impl("im2col_out_cpu", input)
+    w = jnp.where(jnp.asarray(valid), _gather(input, flat, 2), jnp.zeros((), input.dtype))
+    # (..., C, L, K) -> (..., C*K, L)
+    w = jnp.swapaxes(w, -1, -2)
+    return w.reshape(input.shape[:-3] + (-1, w.shape[-1]))
+
+
+@op(promote=False, method=False, function=False, name="_col2im", grad="Col2ImBackward0")
+def _col2im(input, output_size, kernel_size, dilation, padding, stride):
+    kk = kernel_size[0] * kernel_size[1]
+    if input.ndim not in (2, 3) or any(v == 0 for v in input.shape[1:]):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch "
+                           f"size and non-zero dimensions for input, but got: {list(input.shape)}")
+    if input.shape[-2] % kk:
+        raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product of "
+                           f"kernel_size, but got input.size(1)={input.shape[-2]} and "
+                           f"kernel_size=({kernel_size[0]}, {kernel_size[1]}).")
+    flat, valid, outs = _col_grid(output_size, kernel_size, dilation, padding, stride)
+    nblocks = outs[0] * outs[1] if flat is not None else 0
+    if flat is None or nblocks != input.shape[-1]:
+        raise RuntimeError(f"Given output_size=({output_size[0]}, {output_size[1]}), "
+                           f"kernel_size=({kernel_size[0]}, {kernel_size[1]}), dilation=("
+                           f"{dilation[0]}, {dilation[1]}), padding=({padding[0]}, {padding[1]}), "
+                           f"stride=({stride[0]}, {stride[1]}), expected size of input's "
+                           f"dimension 2 to match the calculated number of sliding blocks "
+                           f"{outs[0]} * {outs[1]} = {outs[0] * outs[1]}, but got "
+                           f"input.size(2)={input.shape[-1]}.")
+    if not _isf(input):
+        _not_impl("col2im_out_cpu", input)
+    lead = input.shape[:-2]
+    c = input.shape[-2] // kk
+    cols = jnp.swapaxes(input.reshape(lead + (c, kk, -1)), -1, -2)  # (..., C, L, K)
+    cols = jnp.where(jnp.asarray(valid), cols, jnp.zeros((), input.dtype))
+    size = output_size[0] * output_size[1]
+    out = jnp.zeros(lead + (c, size), input.dtype)
+    out = out.at[..., jnp.asarray(flat)].add(cols)
+    return out.reshape(lead + (c,) + tuple(output_size))
+
+
+def _pair(v, name):
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1:
+            return (int(v[0]),) * 2
+        return tuple(int(x) for x in v)
+    return (int(v),) * 2
+
+
+@composite(method=False, namespace=F)
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    st = tuple(_pair(v, n) for v, n in ((kernel_size, "kernel_size"), (dilation, "dilation"),
+                                        (padding, "padding"), (stride, "stride")))
+    return call(OPS["_im2col"], (input,), st)
+
+
+@composite(method=False, namespace=F)
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    st = tuple(_pair(v, n) for v, n in ((output_size, "output_size"),
+                                        (kernel_size, "kernel_size"), (dilation, "dilation"),
+                                        (padding, "padding"), (stride, "stride")))
+    return call(OPS["_col2im"], (input,), st)

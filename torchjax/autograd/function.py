@@ -145,10 +145,11 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
                 results.append(o)
                 meta.append(None)
                 continue
+            nd = id(o) in non_diff
             if id(o) in input_ids and id(o) not in dirty:
                 o = _alias(o)  # torch returns a view of a returned input
-            if id(o) in non_diff or not (o.dtype.is_floating_point or o.dtype.is_complex):
-                meta.append(None)
+            if nd or not (o.dtype.is_floating_point or o.dtype.is_complex):
+                meta.append((tuple(o.shape), o.dtype))  # torch materializes zeros for these too
                 results.append(o)
                 continue
             o._grad_fn, o._output_nr, o._rg = ctx, k, True

@@ -494,7 +494,9 @@ def run_backward(roots, grads, retain_graph, create_graph, inputs=None, accumula
                     outs = n.apply(glist)
                     if n._post:
                         for h in n._post:
-                            h(tuple(outs), tuple(glist))
+                            r = h(tuple(outs), tuple(glist))
+                            if r is not None:  # torch: a post hook may replace grad_inputs
+                                outs = list(r)
                     for (nx, nr), g in zip(n.next_functions, outs):
                         if nx is not None and g is not None and needed.get(nx, False):
                             _accum(buffers, nx, nr, g)

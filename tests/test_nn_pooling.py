@@ -1,0 +1,220 @@
+"""nn.functional pooling (max/avg/adaptive/lp/unpool) and the pooling modules against real
+torch: values, indices, dtypes, grad_fn names, gradients (ties included), errors and repr."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import torchjax as tj
+from test_nn_conv import check, errors_match, to_tj, to_np
+
+F, G = torch.nn.functional, tj.nn.functional
+r = torch.randn
+
+
+def ties(*shape):
+    """Many equal values: max-pool gradients must go to torch's first maximum."""
+    return torch.randint(0, 3, shape).float()
+
+
+@pytest.mark.parametrize("n,shape,kw", [
+    (1, (2, 3, 9), dict(kernel_size=3, stride=2, padding=1)),
+    (1, (3, 8), dict(kernel_size=2, dilation=2, ceil_mode=True)),
+    (2, (2, 3, 7, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    (2, (2, 3, 7, 8), dict(kernel_size=(2, 3), stride=(1, 2), padding=1, dilation=2)),
+    (2, (3, 6, 6), dict(kernel_size=3, stride=1, padding=1)),
+    (3, (1, 2, 5, 4, 5), dict(kernel_size=2, ceil_mode=True)),
+    (3, (2, 4, 5, 3), dict(kernel_size=(2, 1, 2), stride=1, padding=(1, 0, 0))),
+])
+def test_max_pool(n, shape, kw):
+    f, g = getattr(F, f"max_pool{n}d"), getattr(G, f"max_pool{n}d")
+    check(f, g, r(*shape), **kw)
+    check(f, g, ties(*shape), return_indices=True, **kw)
+
+
+def test_max_pool_special_values():
+    x = r(1, 2, 6, 6)
+    x[0, 0, 1, 1] = float("nan")
+    x[0, 1, :3, :3] = -float("inf")
+    check(F.max_pool2d, G.max_pool2d, x, 2, return_indices=True, grad=False)
+    xi = torch.randint(-50, 50, (2, 3, 6, 5))
+    check(F.max_pool2d, G.max_pool2d, xi, 2, 1, 1, return_indices=True)
+    check(torch.max_pool2d, tj.max_pool2d, r(2, 3, 6, 5, dtype=torch.float64), 2)
+
+
+@pytest.mark.parametrize("n,shape,kw", [
+    (1, (2, 3, 9), dict(kernel_size=3, stride=2, padding=1)),
+    (1, (3, 8), dict(kernel_size=3, ceil_mode=True, count_include_pad=False, padding=1)),
+    (2, (2, 3, 7, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    (2, (2, 3, 7, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                           count_include_pad=False)),
+    (2, (3, 7, 8), dict(kernel_size=(2, 3), stride=(1, 2), padding=1, divisor_override=5)),
+    (3, (1, 2, 5, 4, 5), dict(kernel_size=2, stride=1, padding=1, ceil_mode=True,
+                              count_include_pad=False)),
+    (3, (2, 4, 5, 3), dict(kernel_size=(2, 1, 2))),
+])
+def test_avg_pool(n, shape, kw):
+    check(getattr(F, f"avg_pool{n}d"), getattr(G, f"avg_pool{n}d"), r(*shape), **kw)
+
+
+def test_avg_pool_int():
+    x = torch.randint(-50, 50, (2, 3, 6, 5))
+    check(F.avg_pool2d, G.avg_pool2d, x, 2, 1, 1)
+    check(F.avg_pool2d, G.avg_pool2d, x, 3, 2, 1, count_include_pad=False)
+
+
+@pytest.mark.parametrize("n,shape,out", [
+    (1, (2, 3, 9), 4), (1, (3, 7), 7), (2, (2, 3, 7, 8), (3, 5)), (2, (3, 5, 6), (None, 4)),
+    (2, (2, 3, 7, 8), 1), (3, (1, 2, 5, 4, 5), (2, None, 3)), (3, (2, 3, 4, 5), 2),
+])
+def test_adaptive_pool(n, shape, out):
+    check(getattr(F, f"adaptive_avg_pool{n}d"), getattr(G, f"adaptive_avg_pool{n}d"), r(*shape),
+          out)
+    check(getattr(F, f"adaptive_max_pool{n}d"), getattr(G, f"adaptive_max_pool{n}d"),
+          ties(*shape), out, return_indices=True)
+
+
+@pytest.mark.parametrize("n,shape,kw", [
+    (1, (2, 3, 9), dict(kernel_size=3, stride=2)),
+    (2, (2, 3, 7, 7), dict(kernel_size=3, stride=2, padding=1)),
+    (2, (3, 6, 6), dict(kernel_size=2)),
+    (3, (1, 2, 4, 4, 4), dict(kernel_size=2)),
+])
+def test_max_unpool(n, shape, kw):
+    o, i = getattr(F, f"max_pool{n}d")(r(*shape), return_indices=True, **kw)
+    f, g = getattr(F, f"max_unpool{n}d"), getattr(G, f"max_unpool{n}d")
+    check(f, g, o, i, **kw)
+    check(f, g, o, i, output_size=shape[-n:], **kw)
+
+
+@pytest.mark.parametrize("n,p,shape,kw", [
+    (1, 2.0, (2, 3, 9), dict(kernel_size=3, stride=2)),
+    (2, 3.0, (2, 3, 7, 8), dict(kernel_size=(2, 3), ceil_mode=True)),
+    (2, math.inf, (3, 6, 6), dict(kernel_size=2)),
+    (3, 1.5, (1, 2, 4, 4, 4), dict(kernel_size=2)),
+])
+def test_lp_pool(n, p, shape, kw):
+    x = r(*shape).abs() + 0.1
+    check(getattr(F, f"lp_pool{n}d"), getattr(G, f"lp_pool{n}d"), x, p, **kw)
+
+
+@pytest.mark.parametrize("fn,args,kw", [
+    ("max_pool2d", (r(1, 2, 6, 6), 7), {}),
+    ("max_pool2d", (r(1, 2, 6, 6), 2), dict(padding=2)),
+    ("max_pool2d", (r(3), 2), {}),
+    ("max_pool2d", (r(1, 2, 6, 6), 2), dict(stride=0)),
+    ("max_pool3d", (r(4, 4), 2), {}),
+    ("avg_pool2d", (r(1, 2, 6, 6), 2), dict(padding=2)),
+    ("avg_pool2d", (r(1, 2, 6, 6), 7), {}),
+    ("adaptive_avg_pool2d", (r(3), 2), {}),
+    ("adaptive_max_pool2d", (r(2, 0, 3), 2), {}),
+    ("max_unpool2d", (r(1, 2, 3, 3), torch.zeros(1, 2, 3, 3, dtype=torch.long), 2),
+     dict(output_size=(9, 9))),
+])
+def test_pool_errors(fn, args, kw):
+    errors_match(getattr(F, fn), getattr(G, fn), *args, **kw)
+
+
+MODULES = [
+    (lambda nn: nn.MaxPool1d(3, 2, 1, return_indices=True), (2, 3, 9)),
+    (lambda nn: nn.MaxPool2d((2, 3), ceil_mode=True), (2, 3, 7, 8)),
+    (lambda nn: nn.MaxPool3d(2, 1, dilation=2), (1, 2, 5, 5, 5)),
+    (lambda nn: nn.AvgPool1d(3, padding=1), (2, 3, 9)),
+    (lambda nn: nn.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 3, 7, 8)),
+    (lambda nn: nn.AvgPool3d(2, divisor_override=3), (1, 2, 4, 4, 4)),
+    (lambda nn: nn.AdaptiveAvgPool1d(4), (2, 3, 9)),
+    (lambda nn: nn.AdaptiveAvgPool2d((None, 3)), (2, 3, 7, 8)),
+    (lambda nn: nn.AdaptiveAvgPool3d(2), (1, 2, 5, 4, 5)),
+    (lambda nn: nn.AdaptiveMaxPool1d(4, return_indices=True), (2, 3, 9)),
+    (lambda nn: nn.AdaptiveMaxPool2d((3, 2)), (2, 3, 7, 8)),
+    (lambda nn: nn.AdaptiveMaxPool3d(2), (1, 2, 5, 4, 5)),
+    (lambda nn: nn.LPPool1d(2, 3), (2, 3, 9)),
+    (lambda nn: nn.LPPool2d(1.5, (2, 3), stride=1), (2, 3, 7, 8)),
+]
+
+
+@pytest.mark.parametrize("i", range(len(MODULES)))
+def test_pool_modules(i):
+    ctor, shape = MODULES[i]
+    mt, mj = ctor(torch.nn), ctor(tj.nn)
+    assert repr(mt) == repr(mj)
+    check(mt, mj, r(*shape).abs() + 0.1 if "LP" in repr(mt) else r(*shape))
+
+
+def test_unpool_module():
+    mt, mj = torch.nn.MaxUnpool2d(2), tj.nn.MaxUnpool2d(2)
+    assert repr(mt) == repr(mj)
+    o, i = F.max_pool2d(r(1, 2, 5, 5), 2, return_indices=True)
+    check(mt, mj, o, i, output_size=[5, 5])
+
+
+@pytest.mark.parametrize("n,shape,k,out", [
+    (2, (2, 3, 9, 8), (2, 3), (4, 3)), (2, (3, 7, 7), 2, (3, 5)),
+    (3, (2, 2, 6, 7, 5), (2, 2, 3), (3, 4, 2)), (3, (2, 6, 5, 7), 2, (4, 3, 3)),
+])
+def test_fractional_max_pool(n, shape, k, out):
+    nb = 1 if len(shape) == n + 1 else shape[0]
+    samples = torch.rand(nb, shape[-n - 1], n)
+    check(getattr(F, f"fractional_max_pool{n}d"), getattr(G, f"fractional_max_pool{n}d"),
+          ties(*shape), k, output_size=out, return_indices=True, _random_samples=samples)
+
+
+def test_fractional_max_pool_rng_and_modules():
+    x = r(2, 3, 8, 8)
+    for ctor in (lambda nn: nn.FractionalMaxPool2d(2, output_ratio=(0.5, 0.6)),
+                 lambda nn: nn.FractionalMaxPool2d((2, 3), output_size=5, return_indices=True)):
+        mt, mj = ctor(torch.nn), ctor(tj.nn)
+        assert repr(mt) == repr(mj)
+        torch.manual_seed(3)
+        tj.manual_seed(3)
+        check(mt, mj, x)  # samples drawn from the seeded generator, bit-exact
+    with pytest.raises(ValueError) as et:
+        torch.nn.FractionalMaxPool3d(2, output_ratio=1.5)
+    with pytest.raises(ValueError) as ej:
+        tj.nn.FractionalMaxPool3d(2, output_ratio=1.5)
+    assert str(et.value) == str(ej.value)
+
+
+def test_with_indices_forms():
+    x = r(2, 3, 9)
+    check(torch.max_pool1d_with_indices, tj.max_pool1d_with_indices, x, 2)
+    check(torch.adaptive_max_pool1d, tj.adaptive_max_pool1d, x, 4)
+    check(F.adaptive_max_pool2d_with_indices, G.adaptive_max_pool2d_with_indices, r(2, 5, 6), 3)
+    check(F.max_pool2d_with_indices, G.max_pool2d_with_indices, r(2, 5, 6), 2)
+    assert isinstance(G.adaptive_max_pool1d(to_tj(x), 4), tj.Tensor)
+
+
+def _ones(*shape, dtype):
+    return torch.ones(*shape, dtype=dtype)
+
+
+@pytest.mark.parametrize("fn,args", [
+    ("adaptive_avg_pool1d", (_ones(1, 2, 4, dtype=torch.long), 2)),
+    ("adaptive_avg_pool3d", (_ones(1, 2, 4, 4, 4, dtype=torch.long), 2)),
+    ("adaptive_max_pool2d", (_ones(1, 2, 4, 4, dtype=torch.long), 2)),
+    ("avg_pool2d", (_ones(1, 2, 4, 4, dtype=torch.bool), 2)),
+    ("max_pool1d", (_ones(1, 2, 4, dtype=torch.long), 2)),
+    ("max_pool2d", (_ones(1, 2, 4, 4, dtype=torch.complex64), 2)),
+    ("unfold", (_ones(1, 2, 4, 4, dtype=torch.long), 2)),
+    ("conv3d", (_ones(1, 2, 3, 3, 3, dtype=torch.bool), _ones(1, 2, 1, 1, 1, dtype=torch.bool))),
+    ("max_unpool2d", (_ones(1, 2, 2, 2, dtype=torch.long), _ones(1, 2, 2, 2, dtype=torch.long),
+                      2)),
+])
+def test_dtype_errors(fn, args):
+    errors_match(getattr(F, fn), getattr(G, fn), *args)
+
+
+def test_int_pools():
+    x = torch.randint(-9, 9, (2, 3, 7))
+    check(F.max_pool1d, G.max_pool1d, x, 2, return_indices=True)
+    check(F.avg_pool1d, G.avg_pool1d, x, 3, 2, 1)
+    check(F.max_pool3d, G.max_pool3d, torch.randint(-9, 9, (1, 2, 4, 4, 4)), 2)
+
+
+@pytest.mark.parametrize("samples", [torch.rand(2, 3, 2).double(), torch.rand(2, 3),
+                                     torch.rand(1, 3, 2), torch.rand(2, 4, 2),
+                                     torch.rand(2, 3, 3)])
+def test_fractional_sample_errors(samples):
+    errors_match(F.fractional_max_pool2d, G.fractional_max_pool2d, r(2, 3, 8, 8), 2,
+                 output_size=3, _random_samples=samples)
