@@ -15,7 +15,7 @@ loader = DataLoader(TensorDataset(images, labels), batch_size=16, shuffle=True)
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1, bias=False)  # BatchNorm follows
         self.bn1 = nn.BatchNorm2d(4)
         self.conv2 = nn.Conv2d(4, 8, 3)
         self.pool = nn.MaxPool2d(2)
