@@ -1,7 +1,7 @@
 # torchjax developer commands.  Needs only python3 (3.11+) and make.
 #
 #   make setup   create .venv and install torchjax (editable) with test deps
-#   make demo    run examples/demo.py, an unmodified PyTorch script, on torchjax
+#   make demo    run examples/train_classifier.py, an unmodified PyTorch training script, on torchjax
 #   make test    run the test suite (2 workers)
 #   make bench   run the benchmarks
 #   make compat  run the compatibility suite
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(PY) -m torchjax examples/demo.py
+	$(PY) -m torchjax examples/train_classifier.py
 
 test: setup
 	$(PY) -m pytest -q -n 2 tests
