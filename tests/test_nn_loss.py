@@ -503,6 +503,16 @@ _DTYPE_CASES = {
                                                          L.ones(3, dtype=L.float64)),
     "ctc f64": lambda L, F: F.ctc_loss(L.ones(4, 2, 3, dtype=L.float64) / -3,
                                        L.tensor([[1, 2], [1, 1]]), [4, 4], [2, 2]),
+    "l1 bad broadcast": lambda L, F: F.l1_loss(L.ones(5, 4), L.ones(5)),
+    "soft margin bad broadcast": lambda L, F: F.soft_margin_loss(L.ones(5, 4), L.ones(5)),
+    "poisson bad broadcast": lambda L, F: F.poisson_nll_loss(L.ones(5), L.ones(5, 4)),
+    "gaussian bad broadcast": lambda L, F: F.gaussian_nll_loss(L.ones(2, 3), L.ones(2, 2),
+                                                               L.ones(2, 3)),
+    "margin ranking long": lambda L, F: F.margin_ranking_loss(*(L.ones(3, dtype=L.long),) * 3),
+    "cosine embedding long": lambda L, F: F.cosine_embedding_loss(
+        L.ones(2, 3, dtype=L.long), L.ones(2, 3, dtype=L.long), L.ones(2, dtype=L.long)),
+    "poisson long": lambda L, F: F.poisson_nll_loss(L.ones(3, dtype=L.long),
+                                                    L.ones(3, dtype=L.long)),
     # torch.X forms take torch's reduction enum; their default is no reduction
     "torch.kl_div": lambda L, F: L.kl_div(L.ones(3), L.ones(3)),
     "torch.bcel": lambda L, F: L.binary_cross_entropy_with_logits(L.ones(3), L.ones(3),

@@ -16,7 +16,7 @@ from jax import lax
 
 import torchjax
 from .._tensor import Tensor
-from ._util import broadcast_shapes
+from ._util import bcast, broadcast_shapes
 from .pointwise import _isf, _not_impl, _tname
 from .linalg import pairwise_distance as _pairwise_distance
 from .registry import op, composite, call, OPS
@@ -69,10 +69,12 @@ def _names(none, mean="MeanBackward0", sum="SumBackward0", pos=0):
 
 
 def _size_warning(input, target):
+    """torch's warning for mismatched regression shapes (then broadcast_tensors' error)."""
     if target.shape != input.shape:
         warnings.warn(f"Using a target size ({target.size()}) that is different to the input size "
                       f"({input.size()}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", stacklevel=3)
+        broadcast_shapes(input.shape, target.shape)
 
 
 def _no_grad(fn, arg, t):
@@ -168,7 +170,7 @@ def huber_loss(input, target, weight, reduction, delta, weighted):
     return _weighted(loss, weight, reduction, False) if weighted else _apply(loss, reduction)
 
 
-def _expand(input, target, weight):
+def _weight_size(input, weight):
     if weight is not None and weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
 
@@ -184,7 +186,7 @@ def _weighted_enum(weight, reduction):
 def _f_mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _size_warning(input, target)
     reduction = _legacy(size_average, reduce, reduction)
-    _expand(input, target, weight)
+    _weight_size(input, weight)
     return call(OPS["mse_loss"], (input, target, weight),
                 (_weighted_enum(weight, reduction), weight is not None))
 
@@ -193,7 +195,7 @@ def _f_mse_loss(input, target, size_average=None, reduce=None, reduction="mean",
 def _f_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _size_warning(input, target)
     reduction = _legacy(size_average, reduce, reduction)
-    _expand(input, target, weight)
+    _weight_size(input, weight)
     return call(OPS["l1_loss"], (input, target, weight),
                 (_weighted_enum(weight, reduction), weight is not None))
 
@@ -212,7 +214,7 @@ def _f_smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="
 @composite(method=False, namespace=F, name="huber_loss")
 def _f_huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _size_warning(input, target)
-    _expand(input, target, weight)
+    _weight_size(input, weight)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     return call(OPS["huber_loss"], (input, target, weight),
@@ -539,10 +541,11 @@ def _f_kl_div(input, target, size_average=None, reduce=None, reduction="mean", l
 
 # ---------------------------------------------------------------- Poisson / Gaussian NLL
 
-@op(tensors=("input", "target"), method=False, namespace="",
+@op(tensors=("input", "target"), to_float=True, method=False, namespace="",
     grad=lambda k: ("AddBackward0" if k[0][1] else "SubBackward0", "MeanBackward0",
                     "SumBackward0")[k[0][3]])
 def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    bcast(target, input)
     if log_input:
         loss = jnp.exp(input) - target * input
     else:
@@ -567,6 +570,7 @@ def _f_poisson_nll_loss(input, target, log_input=True, full=False, size_average=
     grad=lambda k: (("AddBackward0" if k[0][0] else "MulBackward0"), "MeanBackward0",
                     "SumBackward0")[k[0][2]])
 def gaussian_nll_loss(input, target, var, full, eps, reduction):
+    bcast(input, target)
     var = jnp.broadcast_to(var, jnp.broadcast_shapes(var.shape, input.shape)) if var.ndim == 0 \
         else var
     var = var + lax.stop_gradient(jnp.maximum(var, eps) - var)  # clamp_ under no_grad
@@ -601,6 +605,7 @@ def _f_gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="me
 @op(tensors=("input", "target"), method=False, function=False,
     grad="SoftMarginLossBackward0")
 def soft_margin_loss(input, target, reduction):
+    bcast(input, target)
     return _apply(jnp.log1p(jnp.exp(-input * target)), reduction)
 
 
@@ -629,7 +634,7 @@ def _f_multilabel_soft_margin_loss(input, target, weight=None, size_average=None
     return call(OPS["multilabel_soft_margin_loss"], (input, target, weight), (_ENUM[reduction],))
 
 
-def _margin_shape_check(input, target, name):
+def _margin_shape_check(input):
     nd = input.dim()
     if not (nd <= 1 and input.numel() != 0 or nd == 2 and input.shape[1] != 0):
         raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, "
@@ -658,7 +663,7 @@ def multilabel_margin_loss(input, target, reduction):
 @composite(method=False, namespace=F, name="multilabel_margin_loss")
 def _f_multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _enum(size_average, reduce, reduction)
-    C, nd = _margin_shape_check(input, target, "multilabel_margin_loss")
+    C, nd = _margin_shape_check(input)
     want = (C,) if nd <= 1 else tuple(input.shape)
     if (nd <= 1 and target.dim() > 1) or tuple(target.shape) != want and not (
             nd == 0 and target.numel() == 1):
@@ -698,7 +703,7 @@ def _f_multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_avera
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    C, nd = _margin_shape_check(input, target, "multi_margin_loss")
+    C, nd = _margin_shape_check(input)
     N = 1 if nd <= 1 else input.shape[0]
     if not (target.dim() <= 1 and target.numel() == N):
         raise RuntimeError(f"inconsistent target size, expected {N} but got "
@@ -714,7 +719,7 @@ def _f_multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_avera
                 (int(p), float(margin), reduction))
 
 
-@op(tensors=("input1", "input2", "target"), method=False, namespace="",
+@op(tensors=("input1", "input2", "target"), to_float=True, method=False, namespace="",
     grad=_names("ClampMinBackward0", pos=1))
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     return _apply(_clamp_min0(-target * (input1 - input2) + margin), reduction)
@@ -747,7 +752,7 @@ def _f_hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce
                 (float(margin), _enum(size_average, reduce, reduction)))
 
 
-@op(tensors=("input1", "input2", "target"), method=False, namespace="",
+@op(tensors=("input1", "input2", "target"), to_float=True, method=False, namespace="",
     grad=_names("AddBackward0", pos=1))
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     nd = input1.ndim
