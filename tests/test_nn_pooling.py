@@ -62,6 +62,7 @@ def test_avg_pool_int():
     x = torch.randint(-50, 50, (2, 3, 6, 5))
     check(F.avg_pool2d, G.avg_pool2d, x, 2, 1, 1)
     check(F.avg_pool2d, G.avg_pool2d, x, 3, 2, 1, count_include_pad=False)
+    check(F.avg_pool2d, G.avg_pool2d, x, 2, divisor_override=-2)  # C++ truncation
 
 
 @pytest.mark.parametrize("n,shape,out", [
@@ -218,3 +219,39 @@ def test_int_pools():
 def test_fractional_sample_errors(samples):
     errors_match(F.fractional_max_pool2d, G.fractional_max_pool2d, r(2, 3, 8, 8), 2,
                  output_size=3, _random_samples=samples)
+
+
+def test_empty_batch_and_arg_errors():
+    check(F.avg_pool1d, G.avg_pool1d, r(0, 3, 4), 2)
+    check(F.max_pool3d, G.max_pool3d, r(0, 2, 4, 4, 4), 2)
+    check(F.adaptive_avg_pool1d, G.adaptive_avg_pool1d, r(0, 3, 4), 2)
+    check(F.unfold, G.unfold, r(0, 3, 4, 4), 2)
+    errors_match(F.adaptive_avg_pool2d, G.adaptive_avg_pool2d, r(2, 2), (2, 2))
+    errors_match(F.adaptive_max_pool3d, G.adaptive_max_pool3d, r(2, 2, 2), (2, 2, 2))
+    errors_match(F.max_unpool2d, G.max_unpool2d, r(1, 1, 4, 4),
+                 torch.zeros(1, 1, 2, 2, dtype=torch.long), 2)
+    errors_match(F.max_unpool1d, G.max_unpool1d, r(1, 8, 8),
+                 torch.zeros(1, 8, 7, dtype=torch.long), 2)
+
+
+@pytest.mark.parametrize("fn,args,kw", [
+    ("adaptive_avg_pool1d", (r(1, 1, 1),), dict(output_size=(-1,))),
+    ("adaptive_avg_pool2d", (r(1, 1, 1, 1),), dict(output_size=(-1, 0))),
+    ("adaptive_max_pool2d", (r(1, 1, 2, 2), (-1, 1)), {}),
+    ("avg_pool2d", (r(1, 1, 4, 4), 2), dict(padding=-1)),
+    ("max_pool1d", (r(1, 1, 4), 2), dict(padding=-1)),
+    ("max_pool1d", (r(0, 1, 49), 2), dict(stride=50, padding=-1, return_indices=True)),
+])
+def test_negative_size_errors(fn, args, kw):
+    errors_match(getattr(F, fn), getattr(G, fn), *args, **kw)
+
+
+def test_bool_fold_unfold():
+    x = torch.rand(1, 2, 3, 3) > 0.5
+    check(F.unfold, G.unfold, x, 2)
+    check(F.fold, G.fold, torch.rand(1, 4, 4) > 0.5, (3, 3), 2)
+
+
+def test_zero_size_errors():
+    errors_match(F.max_pool1d, G.max_pool1d, r(0, 10), 1)
+    errors_match(F.max_pool3d, G.max_pool3d, r(0, 1, 2, 10), 1)

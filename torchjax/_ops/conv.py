@@ -21,7 +21,7 @@ F = "nn.functional"
 _SPEC = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}
 
 
-def _tup(v, n, what, name=None):
+def _tup(v, n, what):
     """An int or a 1/n-list as an n-tuple (torch's expand_param_if_needed)."""
     if isinstance(v, (list, tuple)):
         v = tuple(int(x) for x in v)
@@ -281,7 +281,7 @@ def _windows(size, starts, kernel, dilation, lengths=None):
 def _gather(x, flat, n):
     """(B..., *spatial) -> (B..., prod(out), prod(k)) windows."""
     lead = x.shape[:-n]
-    return x.reshape(lead + (-1,))[..., jnp.asarray(flat)]
+    return x.reshape(lead + (math.prod(x.shape[-n:]),))[..., jnp.asarray(flat)]
 
 
 def _lowest(x):
@@ -313,13 +313,21 @@ def _pool_check(x, n, k, s, p, d, outs, name):
     sp = x.shape[-n:]
     if any(v <= 0 for v in k):
         raise RuntimeError("kernel size should be greater than zero, but got " +
-                           " ".join(f"k{c}: {v}" for c, v in zip("TWH"[:0] + "THW"[3 - n:], k)))
+                           " ".join(f"k{c}: {v}" for c, v in zip("THW"[3 - n:], k)))
     if any(v <= 0 for v in s):
         raise RuntimeError("stride should be greater than zero, but got " +
                            " ".join(f"d{c}: {v}" for c, v in zip("THW"[3 - n:], s)))
     if any(v <= 0 for v in d):
         raise RuntimeError("dilation should be greater than zero, but got " +
                            " ".join(f"dilation{c}: {v}" for c, v in zip("THW"[3 - n:], d)))
+    if n == 3 and x.ndim in (4, 5):
+        for i in range(x.ndim - 4, x.ndim):
+            if x.shape[i] == 0:
+                raise RuntimeError("max_pool3d_with_indices_out_cpu_template(): Expected input's "
+                                   "non-batch dimensions to have positive length, but input has a "
+                                   f"shape of {list(x.shape)} and non-batch dimension {i} has "
+                                   "length zero!" if name == "max_pool3d" else
+                                   f"non-empty 4D or 5D (batch mode) tensor expected for input")
     if x.ndim not in (n + 1, n + 2) or any(v == 0 for v in x.shape[1:]):
         raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
     for kk, pp, dd in zip(k, p, d):
@@ -349,10 +357,6 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n, name)
     if input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.complexfloating):
         _not_impl(f"max_pool{max(n, 2)}d", input)
     return _max_windows(input, flat, valid, outs, n)
-
-
-def _pool_grad(n, base):
-    return lambda key: "SqueezeBackward1" if n == 1 else base
 
 
 for _n in (1, 2, 3):
@@ -385,10 +389,19 @@ def _pool_args(n, name, kernel_size, stride, padding, dilation=1):
     s = _pool_arg(stride, n, "stride", name, default=k)
     if any(v == 0 for v in s):
         raise RuntimeError("stride should not be zero")
-    return k, s, _pool_arg(padding, n, "padding", name), _pool_arg(dilation, n, "dilation", name)
+    p = _pool_arg(padding, n, "padding", name)
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(p)}")
+    return k, s, p, _pool_arg(dilation, n, "dilation", name)
 
 
 def _max_pool_nd(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    if n == 1 and input.dim() in (2, 3) and 0 in tuple(input.shape)[input.dim() - 2:]:
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
+                           f"batch size for input, but got:{list(input.shape)}")
+    if n == 1 and not return_indices and min(_pool_arg(padding, 1, "padding", "")) < 0:
+        raise RuntimeError("max_pool1d() padding must be non-negative, but got "
+                           f"{min(_pool_arg(padding, 1, 'padding', ''))}")
     k, s, p, d = _pool_args(n, f"max_pool{n}d", kernel_size, stride, padding, dilation)
     if n == 1 and input.dim() not in (2, 3):
         raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
@@ -442,7 +455,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     else:
         s = w.astype(jnp.int64).sum(-1)
         dv = jnp.asarray(div.astype(np.int64))
-        r = (jnp.sign(s) * (jnp.abs(s) // dv)).astype(input.dtype)  # C++ truncation
+        r = (jnp.sign(s) * jnp.sign(dv) * (jnp.abs(s) // jnp.abs(dv))).astype(input.dtype)
     return r.reshape(input.shape[:-n] + tuple(outs))
 
 
@@ -549,18 +562,36 @@ def _out_size(output_size, n):
     return (int(output_size),) * n
 
 
+def _list_with_default(output_size, input, n):
+    """torch's: None entries take the input's size (2-d and 3-d adaptive pools)."""
+    if n > 1 and isinstance(output_size, (list, tuple)):
+        if input.dim() <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+        output_size = [L if o is None else o
+                       for o, L in zip(output_size, input.shape[-len(output_size):])]
+    return _out_size(output_size, n)
+
+
 def _adaptive_avg(n):
     def f(input, output_size):
-        out = _out_size(output_size, n)
-        if None in out and input.dim() >= n:
-            out = tuple(L if o is None else o for L, o in zip(input.shape[-n:], out))
+        out = _list_with_default(output_size, input, n)
+        if any(o < 0 for o in out):
+            shown = (1,) + out if n == 1 else out
+            raise RuntimeError(f"adaptive_avg_pool{max(n, 2)}d: elements of output_size must be "
+                               "greater than or equal to 0 but received {"
+                               f"{', '.join(map(str, shown))}}}")
         return call(OPS[f"_adaptive_avg_pool{n}d"], (input,), (out,))
     return f
 
 
 def _adaptive_max(n, both):
     def f(input, output_size, return_indices=False):
-        out, idx = call(OPS[f"_adaptive_max_pool{n}d"], (input,), (_out_size(output_size, n),))
+        size = _list_with_default(output_size, input, n)
+        if any(o < 0 for o in size):
+            shape = list(input.shape[:-n]) + list(size) + ([1] if n == 1 else [])
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                               f"{shape}")
+        out, idx = call(OPS[f"_adaptive_max_pool{n}d"], (input,), (size,))
         return (out, idx) if return_indices or both else out
     return f
 
@@ -689,8 +720,8 @@ for _n in (1, 2, 3):
             _not_impl(f"max_unpool{max(_n, 2)}d", input)
         lead = input.shape[:-_n]
         size = int(np.prod(output_size))
-        flat = input.reshape(lead + (-1,))
-        idx = indices.reshape(lead + (-1,))
+        flat = input.reshape(lead + (math.prod(input.shape[-_n:]),))
+        idx = indices.reshape(flat.shape)
         out = jnp.zeros(lead + (size,), input.dtype)
         rows = jnp.indices(idx.shape)[:-1]
         at = out.at[(*rows, idx)]
@@ -723,6 +754,11 @@ def _max_unpool_nd(n, input, indices, kernel_size, stride, padding, output_size)
         if out[d] < 0:
             raise ValueError("max_unpooling: output_size must contain non-negative spatial "
                              f"dimensions, but got output_size[{d}]={out[d]}")
+    if tuple(indices.shape) != tuple(input.shape):
+        tail = [1] if n == 1 else []
+        raise RuntimeError("Expected shape of indices to be same as that of the input tensor ("
+                           f"{list(input.shape) + tail}) but got indices tensor with shape: "
+                           f"{list(indices.shape) + tail}")
     if indices.dtype.is_floating_point or indices.dtype.itemsize != 8:
         raise RuntimeError(f"elements in indices should be type int64 but got: "
                            f"{str(indices.dtype).replace('torch.', '').capitalize()}")
@@ -794,12 +830,12 @@ def _im2col(input, kernel_size, dilation, padding, stride):
                            f"dilation=({dilation[0]}, {dilation[1]}), padding=({padding[0]}, "
                            f"{padding[1]}), calculated shape of the array of sliding blocks as "
                            f"({outs[0]}, {outs[1]}), but its components must be at least one.")
-    if not _isf(input):
+    if not _isf(input) and input.dtype != jnp.bool_:
         _not_impl("im2col_out_cpu", input)
     w = jnp.where(jnp.asarray(valid), _gather(input, flat, 2), jnp.zeros((), input.dtype))
     # (..., C, L, K) -> (..., C*K, L)
     w = jnp.swapaxes(w, -1, -2)
-    return w.reshape(input.shape[:-3] + (-1, w.shape[-1]))
+    return w.reshape(input.shape[:-3] + (w.shape[-3] * w.shape[-2], w.shape[-1]))
 
 
 @op(promote=False, method=False, function=False, name="_col2im", grad="Col2ImBackward0")
@@ -822,11 +858,14 @@ def _col2im(input, output_size, kernel_size, dilation, padding, stride):
                            f"dimension 2 to match the calculated number of sliding blocks "
                            f"{outs[0]} * {outs[1]} = {outs[0] * outs[1]}, but got "
                            f"input.size(2)={input.shape[-1]}.")
-    if not _isf(input):
+    if not _isf(input) and input.dtype != jnp.bool_:
         _not_impl("col2im_out_cpu", input)
+    if input.dtype == jnp.bool_:  # sums of bools: any
+        return _col2im(input.astype(jnp.float32), output_size, kernel_size, dilation, padding,
+                       stride) != 0
     lead = input.shape[:-2]
     c = input.shape[-2] // kk
-    cols = jnp.swapaxes(input.reshape(lead + (c, kk, -1)), -1, -2)  # (..., C, L, K)
+    cols = jnp.swapaxes(input.reshape(lead + (c, kk, input.shape[-1])), -1, -2)  # (..., C, L, K)
     cols = jnp.where(jnp.asarray(valid), cols, jnp.zeros((), input.dtype))
     size = output_size[0] * output_size[1]
     out = jnp.zeros(lead + (c, size), input.dtype)
@@ -834,7 +873,7 @@ def _col2im(input, output_size, kernel_size, dilation, padding, stride):
     return out.reshape(lead + (c,) + tuple(output_size))
 
 
-def _pair(v, name):
+def _pair(v):
     if isinstance(v, (list, tuple)):
         if len(v) == 1:
             return (int(v[0]),) * 2
@@ -844,14 +883,11 @@ def _pair(v, name):
 
 @composite(method=False, namespace=F)
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    st = tuple(_pair(v, n) for v, n in ((kernel_size, "kernel_size"), (dilation, "dilation"),
-                                        (padding, "padding"), (stride, "stride")))
+    st = tuple(_pair(v) for v in (kernel_size, dilation, padding, stride))
     return call(OPS["_im2col"], (input,), st)
 
 
 @composite(method=False, namespace=F)
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    st = tuple(_pair(v, n) for v, n in ((output_size, "output_size"),
-                                        (kernel_size, "kernel_size"), (dilation, "dilation"),
-                                        (padding, "padding"), (stride, "stride")))
+    st = tuple(_pair(v) for v in (output_size, kernel_size, dilation, padding, stride))
     return call(OPS["_col2im"], (input,), st)

@@ -1,5 +1,4 @@
 """torch.nn.modules.conv."""
-import collections.abc
 import math
 
 from ..._creation import empty
@@ -11,20 +10,9 @@ __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d"]
 
 
-def _ntuple(n):
-    def parse(x):
-        if isinstance(x, collections.abc.Iterable):
-            return tuple(x)
-        return (x,) * n
-    return parse
+from .utils import _ntuple, _single, _pair, _triple, _reverse_repeat_tuple  # noqa: F401
 
-
-_single, _pair, _triple = _ntuple(1), _ntuple(2), _ntuple(3)
 _NTUPLE = {1: _single, 2: _pair, 3: _triple}
-
-
-def _reverse_repeat_tuple(t, n):
-    return tuple(x for x in reversed(t) for _ in range(n))
 
 
 class _ConvNd(Module):

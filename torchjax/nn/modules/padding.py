@@ -1,6 +1,6 @@
 """torch.nn.modules.padding: Constant/Zero/Reflection/Replication/Circular Pad{1,2,3}d."""
 from .. import functional as F
-from .conv import _ntuple
+from .utils import _ntuple
 from .module import Module
 
 __all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",

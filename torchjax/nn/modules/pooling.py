@@ -1,6 +1,6 @@
 """torch.nn.modules.pooling."""
 from .. import functional as F
-from .conv import _single, _pair, _triple
+from .utils import _single, _pair, _triple
 from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
