@@ -236,3 +236,20 @@ def test_fold_modules():
 def test_conv_tbc():
     check(torch.conv_tbc, tj.conv_tbc, r(7, 2, 3), r(3, 3, 4), r(4), 1)
     check(F.conv_tbc, G.conv_tbc, r(5, 1, 2), r(2, 2, 3), r(3))
+
+
+def test_lazy_conv_repr_and_errors():
+    import torch
+    import torchjax
+    for lib in (torch, torchjax):
+        lib.manual_seed(0)
+    t, j = torch.nn.LazyConvTranspose2d(4, 3, 2), torchjax.nn.LazyConvTranspose2d(4, 3, 2)
+    assert repr(t) == repr(j)
+    x = torch.randn(2, 3, 5, 5)
+    yt, yj = t(x), j(torchjax.tensor(x.numpy()))
+    assert type(j).__name__ == "ConvTranspose2d" and repr(t) == repr(j)
+    assert (yj.numpy() - yt.detach().numpy()).__abs__().max() < 1e-5
+    for lib, cls in ((torch, torch.nn.LazyConv2d), (torchjax, torchjax.nn.LazyConv2d)):
+        with pytest.raises(RuntimeError) as e:
+            cls(4, 3)(lib.zeros(3, 6))
+        assert "Expected 3D (unbatched) or 4D (batched) input to LazyConv2d" in str(e.value)

@@ -3,7 +3,8 @@ import math
 
 from ..._creation import empty
 from .. import functional as F, init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
@@ -194,3 +195,55 @@ class ConvTranspose2d(_ConvTransposeNd):
 
 class ConvTranspose3d(_ConvTransposeNd):
     _n = 3
+
+
+class _LazyConvXdMixin(LazyModuleMixin):
+    """in_channels (and the weight's shape) come from the first input, as in torch."""
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if self.has_uninitialized_params():
+            self.in_channels = self._get_in_channels(input)
+            if self.in_channels % self.groups != 0:
+                raise ValueError("in_channels must be divisible by groups")
+            shape = ((self.in_channels, self.out_channels // self.groups) if self.transposed else
+                     (self.out_channels, self.in_channels // self.groups))
+            self.weight.materialize((*shape, *self.kernel_size))
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+    def _get_in_channels(self, input):
+        n = self._n + 1
+        if input.dim() not in (n, n + 1):
+            raise RuntimeError(f"Expected {n}D (unbatched) or {n + 1}D (batched) input to "
+                               f"{self.__class__.__name__}, but got input of size: {input.shape}")
+        return input.shape[1] if input.dim() == n + 1 else input.shape[0]
+
+
+def _lazy(base, transposed):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, *args, device=None,
+                 dtype=None, **kwargs):
+        # torch's positional order after padding: (dilation, groups, bias, padding_mode) for
+        # convs, (output_padding, groups, bias, dilation, padding_mode) for transposed convs
+        names = (("output_padding", "groups", "bias", "dilation", "padding_mode") if transposed
+                 else ("dilation", "groups", "bias", "padding_mode"))
+        kw = dict(zip(names, args), **kwargs)
+        bias = kw.pop("bias", True)
+        LazyModuleMixin.__init__(self, 0, 0, kernel_size, stride, padding, bias=False, **kw)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+    return type("Lazy" + base.__name__, (_LazyConvXdMixin, base),
+                {"cls_to_become": base, "__init__": __init__, "__module__": __name__})
+
+
+LazyConv1d, LazyConv2d, LazyConv3d = (_lazy(c, False) for c in (Conv1d, Conv2d, Conv3d))
+LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d = (
+    _lazy(c, True) for c in (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d))
+__all__ += ["LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+            "LazyConvTranspose2d", "LazyConvTranspose3d"]
