@@ -99,6 +99,20 @@ def _shape(normalized_shape):
     return tuple(normalized_shape)
 
 
+def _affine_params(m, affine, shape, bias, factory_kwargs):
+    """weight (ones) and bias (zeros) of LayerNorm/GroupNorm, or None parameters."""
+    for name, make in (("weight", affine), ("bias", affine and bias)):
+        m.register_parameter(name, Parameter(C.empty(shape, **factory_kwargs)) if make else None)
+    m.reset_parameters()
+
+
+def _reset_affine(m):
+    if m.weight is not None:
+        init.ones_(m.weight)
+    if m.bias is not None:
+        init.zeros_(m.bias)
+
+
 class LayerNorm(Module):
     __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
 
@@ -109,22 +123,10 @@ class LayerNorm(Module):
         self.normalized_shape = _shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if self.elementwise_affine:
-            self.weight = Parameter(C.empty(self.normalized_shape, **factory_kwargs))
-            if bias:
-                self.bias = Parameter(C.empty(self.normalized_shape, **factory_kwargs))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine_params(self, self.elementwise_affine, self.normalized_shape, bias, factory_kwargs)
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -148,22 +150,10 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if self.affine:
-            self.weight = Parameter(C.empty(num_channels, **factory_kwargs))
-            if bias:
-                self.bias = Parameter(C.empty(num_channels, **factory_kwargs))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine_params(self, self.affine, num_channels, bias, factory_kwargs)
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
