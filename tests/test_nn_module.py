@@ -723,3 +723,11 @@ def test_set_submodule_and_version():
         log.append((nn.Module._version, nn.Linear._version, m.training, m.call_super_init,
                     m.dump_patches))
     _both(s)
+
+
+def test_nn_utils_not_shadowed_by_modules_utils():
+    import torchjax.nn as tnn
+    from torchjax.nn.modules.utils import _pair, _triple
+    assert tnn.utils.__name__ == "torchjax.nn.utils"
+    assert callable(tnn.utils.clip_grad_norm_) and tnn.utils.rnn.pad_sequence
+    assert _pair(3) == (3, 3) and _triple((1, 2, 3)) == (1, 2, 3)

@@ -21,3 +21,5 @@ from .mha import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+
+del utils  # torch.nn.modules.utils stays importable; `from .modules import *` must not shadow nn.utils
