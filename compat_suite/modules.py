@@ -208,7 +208,12 @@ def main(argv=None):
     p.add_argument("--target", default="torchjax")
     p.add_argument("--update-baseline", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--strict-grads", action="store_true",
+                   help="compare gradients at torch's default float32 tolerances")
     a = p.parse_args(argv)
+    if a.strict_grads:
+        global GRAD_TOL
+        GRAD_TOL = None
     tj = importlib.import_module(a.target)
     db = module_db()
     if a.modules:

@@ -37,8 +37,8 @@ def test_harness_catches_a_wrong_module():
     import torchjax
 
     class Wrong(torchjax.nn.Linear):
-        def forward(self, x):
-            return super().forward(x) * 1.001
+        def forward(self, input):
+            return super().forward(input) * 1.001
     info = _ENTRIES["nn.Linear"]
     r = modules.run_module(info, torchjax)
     assert r.ok, r.forward_fail or r.grad_fail
