@@ -288,3 +288,41 @@ def test_tensor_subclass_roundtrip():
     with torchjax.serialization.safe_globals([TaggedTensor]):
         got = torchjax.load(io.BytesIO(data))["t"]
     assert type(got) is TaggedTensor and got.tag == "x" and got.tolist() == [1., 1., 1.]
+
+
+def _cuda_checkpoint():
+    """A torch checkpoint whose storage location reads 'cuda:0' (rewritten: no GPU here)."""
+    buf = io.BytesIO()
+    torch.save({"w": torch.arange(4.0)}, buf)
+    src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("data.pkl"):
+                data = data.replace(b"X\x03\x00\x00\x00cpu", b"X\x06\x00\x00\x00cuda:0")
+            dst.writestr(info, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("map_location", [None, "cpu", "cuda", {"cuda:0": "cpu"}, {"cuda:0": "cuda:1"},
+                                          "device", "fn_none", "fn_storage"])
+def test_map_location_like_torch(map_location):
+    data = _cuda_checkpoint()
+
+    def resolve(lib):
+        if map_location == "device":
+            return lib.device("cpu")
+        if map_location == "fn_none":
+            return lambda storage, loc: None
+        if map_location == "fn_storage":
+            return lambda storage, loc: storage
+        return map_location
+
+    outcomes = []
+    for lib in (torch, torchjax):
+        try:
+            r = lib.load(io.BytesIO(data), map_location=resolve(lib))
+            outcomes.append(("ok", r["w"].tolist()))
+        except RuntimeError as e:
+            outcomes.append(("RuntimeError", str(e)))
+    assert outcomes[0] == outcomes[1]

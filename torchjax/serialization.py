@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import pickle
+import re
 import random as _pyrandom
 import types
 import zipfile
@@ -416,8 +417,43 @@ class _Unpickler(pickle.Unpickler):
         if not (isinstance(cls, type) and issubclass(cls, _StorageBase)):
             raise pickle.UnpicklingError(f"Unsupported storage type {cls!r}")
         if key not in self.loaded:
-            self.loaded[key] = _Loaded(self.records(f"data/{key}"), cls.dtype)
+            stor = _Loaded(self.records(f"data/{key}"), cls.dtype)
+            self.restore(stor, _location)
+            self.loaded[key] = stor
         return self.loaded[key]
+
+
+def _validate_location(location):
+    """torch's check of a storage's (mapped) location; values always load on the default device."""
+    if not (location == "cuda" or re.match("cuda(:|[0-9]+)", location)):
+        return
+    from . import cuda
+    index = device(location).index or 0
+    if not cuda.is_available():
+        raise RuntimeError("Attempting to deserialize object on a CUDA device but "
+                           "torch.cuda.is_available() is False. If you are running on a CPU-only "
+                           "machine, please use torch.load with map_location=torch.device('cpu') "
+                           "to map your storages to the CPU.")
+    if index >= cuda.device_count():
+        raise RuntimeError(f"Attempting to deserialize object on CUDA device {index} but "
+                           f"torch.cuda.device_count() is {cuda.device_count()}. Please use "
+                           "torch.load with map_location to map your storages to an existing "
+                           "device.")
+
+
+def _restore_location(map_location):
+    """restore(storage, saved_location) as torch's _get_restore_location resolves map_location."""
+    if map_location is None:
+        return lambda stor, loc: _validate_location(loc)
+    if isinstance(map_location, dict):
+        return lambda stor, loc: _validate_location(map_location.get(loc, loc))
+    if isinstance(map_location, (str, device)):
+        return lambda stor, loc: _validate_location(str(map_location))
+
+    def restore(stor, loc):
+        if map_location(stor, loc) is None:
+            _validate_location(loc)
+    return restore
 
 
 def _wo_message(msg):
@@ -485,6 +521,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     record("version")
     pickle_load_args.setdefault("encoding", "utf-8")
     up = _Unpickler(io.BytesIO(pkl), record, weights_only, **pickle_load_args)
+    up.restore = _restore_location(map_location)
     if not weights_only:
         return up.load()
     try:
