@@ -43,25 +43,7 @@ def _bounded_executables():
 
 # ---------------------------------------------------------------- comparison helpers
 
-def _to(lib, v, rg):
-    if isinstance(v, np.ndarray):
-        t = lib.from_numpy(v.copy()) if lib is torch else lib.tensor(v)
-        if rg and v.dtype.kind == "f":
-            t.requires_grad_(True)
-        return t
-    if isinstance(v, (list, tuple)) and v and isinstance(v[0], np.ndarray):
-        return type(v)(_to(lib, a, rg) for a in v)
-    return v
-
-
-def _np(t):
-    return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach())
-
-
-def _flat(x):
-    if isinstance(x, (tuple, list)):
-        return [y for v in x for y in _flat(v)]
-    return [x]
+from op_helpers import _flat, _np, _to  # noqa: E402
 
 
 def _same(e, a, where="out", rtol=1.3e-6, atol=1e-5):
