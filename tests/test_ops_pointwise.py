@@ -657,3 +657,33 @@ def test_jit_tracing():
         loss.backward()
         return w.grad._value
     np.testing.assert_allclose(np.asarray(jax.jit(step)(x)), np.asarray(step(x)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64, np.float16, np.int64, np.bool_, np.complex64])
+@pytest.mark.parametrize("s", [1, -3, 0, 2.5, 1.0, 0.1, True, False, 1j])
+def test_alpha_and_value_scalars(dt, s):
+    """alpha/value are data (not compiled in): every Python type still follows torch's rules."""
+    x = A([0.3, -1.5, 2.0]).astype(dt) if dt is not np.bool_ else np.array([True, False, True])
+    y = (A([1.25, 0.5, -3.0]).astype(dt) if dt is not np.bool_ else np.array([True, True, False]))
+    for f in [lambda L, a, b: L.add(a, b, alpha=s), lambda L, a, b: L.sub(a, b, alpha=s),
+              lambda L, a, b: L.rsub(a, b, alpha=s), lambda L, a, b: a.add(2, alpha=s),
+              lambda L, a, b: L.addcmul(a, b, b, value=s),
+              lambda L, a, b: L.addcdiv(a, b, b + 4, value=s)]:
+        check(f, x, y, grad=dt in (np.float32, np.float64), rtol=1e-3 if dt == np.float16 else 1.3e-6)
+
+
+def test_alpha_changes_do_not_recompile():
+    from torchjax._ops.registry import OPS
+    p, g = tj.zeros(3), tj.ones(3)
+    p.add_(g, alpha=-0.5).addcmul_(g, g, value=0.5)  # warm up: one executable per op
+    before = {n: [c[1]._cache_size() for c in OPS[n].fwd.values()] for n in ("add", "addcmul")}
+    for lr in (0.1, 0.2, 0.3, 0.7):
+        p.add_(g, alpha=-lr)
+        p.addcmul_(g, g, value=lr)
+    after = {n: [c[1]._cache_size() for c in OPS[n].fwd.values()] for n in ("add", "addcmul")}
+    assert after == before
+    expected = torch.zeros(3).add_(torch.ones(3), alpha=-0.5).addcmul_(torch.ones(3), torch.ones(3),
+                                                                        value=0.5)
+    for lr in (0.1, 0.2, 0.3, 0.7):
+        expected.add_(torch.ones(3), alpha=-lr).addcmul_(torch.ones(3), torch.ones(3), value=lr)
+    np.testing.assert_array_equal(p.numpy(), expected.numpy())

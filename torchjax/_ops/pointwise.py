@@ -131,53 +131,58 @@ def _where0(mask, v):
 
 # ---------------------------------------------------------------- arithmetic
 
-def _alpha_check(a, b, alpha):
-    if isinstance(alpha, bool):
-        if a.dtype != jnp.bool_:
-            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+def _alpha_check(a, alpha):
+    """torch's checks of add/sub's alpha (data: its dtype is the Python type given)."""
+    if alpha is None:
         return
-    if alpha == 1:
-        return
-    if isinstance(alpha, complex) and not _isc(a):
-        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
-                           "number.")
-    if isinstance(alpha, float) and not _isf(a):
+    if alpha.dtype == jnp.bool_ and a.dtype != jnp.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if not _isf(a) and jnp.issubdtype(alpha.dtype, jnp.inexact):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
+    if _isc(alpha) and not _isc(a):
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
 
 
-@op(**BIN, dunders=("add", "radd", "iadd"), saves=())
-def add(input, other, *, alpha=1):
+def _times_alpha(x, alpha):
+    if alpha is None:
+        return x
+    return x & (alpha != 0) if x.dtype == jnp.bool_ else x * alpha.astype(x.dtype)
+
+
+@op(**BIN, dunders=("add", "radd", "iadd"), saves=(), data=("alpha",))
+def add(input, other, *, alpha=None):
     bcast(input, other)
-    _alpha_check(input, other, alpha)
-    if input.dtype == jnp.bool_ and other.dtype == jnp.bool_:
-        return input | (other & bool(alpha))
-    return input + other * _arr(alpha, input) if alpha != 1 else input + other
+    _alpha_check(input, alpha)
+    other = _times_alpha(other, alpha)
+    return input | other if input.dtype == jnp.bool_ else input + other
 
 
-@op(**BIN, dunders=("sub", "isub"), saves=(), aliases=("subtract",))
-def sub(input, other, *, alpha=1):
+@op(**BIN, dunders=("sub", "isub"), saves=(), aliases=("subtract",), data=("alpha",))
+def sub(input, other, *, alpha=None):
     bcast(input, other)
     if input.dtype == jnp.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
-    _alpha_check(input, other, alpha)
-    return input - other * _arr(alpha, input) if alpha != 1 else input - other
+    _alpha_check(input, alpha)
+    return input - _times_alpha(other, alpha)
 
 
 def _rsub_name(key):
     return "RsubBackward1" if _static(key, "other") else "RsubBackward0"
 
 
-@op(tensors=("input", "other"), static_scalars=("other",), grad=_rsub_name, saves=())
-def rsub(input, other, *, alpha=1):
+@op(tensors=("input", "other"), static_scalars=("other",), grad=_rsub_name, saves=(),
+    data=("alpha",))
+def rsub(input, other, *, alpha=None):
     other = _arr(other, input)
     bcast(input, other)
     if input.dtype == jnp.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
-    _alpha_check(input, other, alpha)
-    return other - input * _arr(alpha, input) if alpha != 1 else other - input
+    _alpha_check(input, alpha)
+    return other - _times_alpha(input, alpha)
 
 
 @op(**BIN, dunders=("mul", "rmul", "imul"), aliases=("multiply",), saves=cross_saves)
@@ -1258,11 +1263,13 @@ def lerp(input, end, weight):
     return _opmath(f)(input, end, w)
 
 
-@op(tensors=("input", "tensor1", "tensor2"), inplace=True, out=True)
-def addcmul(input, tensor1, tensor2, *, value=1):
+@op(tensors=("input", "tensor1", "tensor2"), inplace=True, out=True, data=("value",))
+def addcmul(input, tensor1, tensor2, *, value=None):
     bcast(input, tensor1, tensor2)
-    v = _arr(value if _isf(input) or isinstance(value, (int, bool)) else int(value), input)
-    return _opmath(lambda a, b, c: a + _arr(v, a) * b * c)(input, tensor1, tensor2)
+    if input.dtype == jnp.bool_:
+        _not_impl("addcmul_cpu_out", input)
+    # torch: input + value * tensor1 * tensor2 (an integer tensor truncates a float value)
+    return _opmath(lambda a, b, c: a + _times_alpha(b, value) * c)(input, tensor1, tensor2)
 
 
 def _result_dtype(*arrs):
@@ -1272,8 +1279,9 @@ def _result_dtype(*arrs):
     return D.result_type_of(dims, zeros, []).np
 
 
-@op(tensors=("input", "tensor1", "tensor2"), promote=False, inplace=True, out=True)
-def addcdiv(input, tensor1, tensor2, *, value=1):
+@op(tensors=("input", "tensor1", "tensor2"), promote=False, inplace=True, out=True,
+    data=("value",))
+def addcdiv(input, tensor1, tensor2, *, value=None):
     bcast(input, tensor1, tensor2)
     dt = _result_dtype(input, tensor1, tensor2)
     if not _isf(tensor1) and not _isf(tensor2):
@@ -1285,7 +1293,30 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
     input, tensor1, tensor2 = input.astype(dt), tensor1.astype(dt), tensor2.astype(dt)
-    return _opmath(lambda a, b, c: a + _arr(value, a) * (b / c))(input, tensor1, tensor2)
+    return _opmath(lambda a, b, c: a + _times_alpha(b / c, value))(input, tensor1, tensor2)
+
+
+_CTYPE = {"float32": "float", "float16": "float", "bfloat16": "float", "float64": "double",
+          "int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+          "uint8": "uint8_t", "bool": "bool"}
+
+
+def _value_check(targs, statics):
+    """torch converts addcmul/addcdiv's value to the input's scalar type first."""
+    v, t = (targs[3] if len(targs) > 3 else None), targs[0]
+    if isinstance(v, complex) and v.imag and isinstance(t, Tensor) and not t.dtype.is_complex \
+            and t._value.dtype != np.bool_:  # (bool: the op's not-implemented error first)
+        raise RuntimeError(f"value cannot be converted to type {_CTYPE[str(t._value.dtype)]} "
+                           "without overflow")
+
+
+def _addcdiv_value_check(targs, statics):  # after addcdiv's integer-division error (in the op)
+    if any(isinstance(t, Tensor) and t.dtype.is_floating_point for t in targs[1:3]):
+        _value_check(targs, statics)
+
+
+OPS["addcmul"].value_check = _value_check
+OPS["addcdiv"].value_check = _addcdiv_value_check
 
 
 # ---------------------------------------------------------------- classification
@@ -1512,7 +1543,7 @@ METHODS["__invert__"] = _invert
 
 
 def _rsub_dunder(self, other):
-    return call(OPS["rsub"], (self, other), (1,))
+    return call(OPS["rsub"], (self, other), ())
 
 
 METHODS["__rtruediv__"] = METHODS["__rdiv__"] = _rtruediv

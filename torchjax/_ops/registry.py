@@ -29,11 +29,12 @@ class Op:
     value_check = None  # f(targs, statics): eager checks on concrete values (a host sync)
     double_grad = None  # node name torch gives gradients computed with create_graph=True
     def __init__(self, fn, name, tensors, lists, promote, to_float, static_scalars, grad, saves,
-                 view, returns, differentiable, out_dtype):
+                 view, returns, differentiable, out_dtype, data=()):
         self.fn, self.name = fn, name
         self.params = list(inspect.signature(fn).parameters.values())
-        tl = set(tensors) | set(lists)
+        tl = set(tensors) | set(lists) | set(data)
         self.tnames = tuple(p.name for p in self.params if p.name in tl)  # signature order
+        self.data = frozenset(i for i, n in enumerate(self.tnames) if n in data)
         self.tpos = tuple(i for i, p in enumerate(self.params) if p.name in self.tnames)
         self.lists = frozenset(lists)
         self.snames = tuple(p.name for p in self.params if p.name not in self.tnames)
@@ -62,12 +63,14 @@ def _camel(name):
 def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalars=(), grad=None,
        saves=None, view=None, returns=None, differentiable=True, out_dtype=None, name=None,
        method=True, function=True, inplace=False, out=False, dunders=(), namespace="",
-       aliases=()):
+       aliases=(), data=()):
     """Register a pure function as a torch op.
 
     promote: True (all tensor params to torch's common dtype), a tuple of param names, or False.
     to_float: integer/bool common dtypes become the default float (true division, exp, ...).
     static_scalars: tensor params whose Python-number values are compiled in (pow's exponent).
+    data: scalar params (add's alpha) passed as full-precision 0-d arrays, so a new value does not
+        recompile; the function sees their Python type as the dtype (bool/int64/float64/complex128).
     view: meta function (shape, stride, offset, *statics) -> (shape, stride, offset) for view ops.
     returns: a return_types class for ops returning named tuples.
     """
@@ -75,7 +78,7 @@ def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalar
         E = Op(fn, name or fn.__name__.rstrip("_"), tensors if isinstance(tensors, tuple) else
                tuple(tensors.split()), tuple(lists.split()) if isinstance(lists, str) else lists,
                promote, to_float, static_scalars, grad, saves, view, returns, differentiable,
-               out_dtype)
+               out_dtype, data)
         OPS[E.name] = E
         if function:
             f = _make_function(E, out)
@@ -229,6 +232,14 @@ def _to_array(a, dt):
     raise TypeError(f"expected Tensor as element but got {type(a).__name__}")
 
 
+_FULL = {bool: D.bool, int: D.int64, float: D.float64, complex: D.complex128}
+
+
+def _data_scalar(v):
+    dt = _FULL.get(type(v))
+    return scalar_array(v, dt) if dt is not None else _to_array(v, None)
+
+
 def _freeze(v):
     if isinstance(v, list):
         return tuple(_freeze(x) for x in v)
@@ -282,7 +293,8 @@ def call(E, targs, statics, out=None):
             if a._rg:
                 need = True
         else:
-            plain = False
+            if a is not None:
+                plain = False
             arrs.append(a)
     cdt = _common_dtype(E, targs, arrs) if E.promote else None
     sscal = ()
@@ -297,7 +309,7 @@ def call(E, targs, statics, out=None):
                               else a for n, a in zip(E.tnames, targs))
         for i, a in enumerate(targs):
             if not isinstance(a, Tensor):
-                arrs[i] = _to_array(a, cdt)
+                arrs[i] = _to_array(a, cdt) if i not in E.data else _data_scalar(a)
                 if not need and isinstance(a, (list, tuple)):
                     need = any(isinstance(x, Tensor) and x._rg for x in a)
     if E.value_check is not None:

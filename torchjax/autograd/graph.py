@@ -288,7 +288,7 @@ def record(E, key, targs, arrs, results):
                     edges.append(edge_of(x))
                 else:
                     edges.append(_NONE_EDGE)
-        elif a is not None:
+        elif a is not None and i not in E.data:
             edges.append(_NONE_EDGE)
     if not diff:
         return
