@@ -218,3 +218,47 @@ def test_detach_and_requires_grad_errors():
     with pytest.raises(RuntimeError, match="leaf variables"):
         y.requires_grad = False
     assert not y.detach().requires_grad and y.detach()._version == y._version
+
+
+def _outcome(lib, op, action):
+    """What torch/torchjax do when a saved output is modified, or backward runs twice."""
+    x = lib.tensor([[1., 5., 3.], [4., 2., 6.]], requires_grad=True)
+    r = op(lib, x)
+    try:
+        if action == "twice":
+            loss = r[0].sum() * 2
+            loss.backward()
+            loss.backward()
+        else:
+            r[action].add_(1)
+            r[0].sum().backward()
+        return x.grad.tolist()
+    except RuntimeError as e:
+        return str(e)
+
+
+@pytest.mark.parametrize("op", [
+    lambda L, x: x.max(1), lambda L, x: x.min(1), lambda L, x: x.sort(1),
+    lambda L, x: x.topk(2, 1), lambda L, x: x.kthvalue(2, 1), lambda L, x: x.mode(1),
+    lambda L, x: x.median(1), lambda L, x: x.nanmedian(1), lambda L, x: x.cummax(1),
+    lambda L, x: x.cummin(1), lambda L, x: L.aminmax(x, dim=1)])
+@pytest.mark.parametrize("action", [0, 1, "twice"])
+def test_saved_second_outputs(op, action):
+    """Ops that save their indices (output 1) raise torch's in-place and freed-graph errors."""
+    assert _outcome(tj, op, action) == _outcome(torch, op, action)
+
+
+def test_executable_bound_clears_and_recovers(monkeypatch):
+    """Past MAPS_LIMIT memory mappings, the next compile drops every cached executable; a graph
+    recorded before the drop still runs backward."""
+    from torchjax._ops import registry as R
+    w = tj.tensor([[0.5, -0.25], [0.2, 0.25]], requires_grad=True)
+    y = (tj.tensor([[1.0, 2.0]]) @ w).tanh().sum()
+    monkeypatch.setattr(R, "MAPS_LIMIT", 0)
+    R._compiles[0] = 127
+    tj.ones(7, 13, 3).sum()  # a new shape: one more compile crosses the check
+    assert R._compiles[0] >= 128 and not R.OPS["tanh"].fwd
+    y.backward()
+    tw = torch.tensor([[0.5, -0.25], [0.2, 0.25]], requires_grad=True)
+    (torch.tensor([[1.0, 2.0]]) @ tw).tanh().sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-5)

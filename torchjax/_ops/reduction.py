@@ -346,9 +346,9 @@ def _select_dim(name, argf):
     return fn
 
 
-op(promote=False, function=False, method=False, name="_max_dim", grad="MaxBackward0", saves=(),
+op(promote=False, function=False, method=False, name="_max_dim", grad="MaxBackward0", saves=("result1",),
    returns=RT.returns(RT.max))(_select_dim("max", jnp.argmax))
-op(promote=False, function=False, method=False, name="_min_dim", grad="MinBackward0", saves=(),
+op(promote=False, function=False, method=False, name="_min_dim", grad="MinBackward0", saves=("result1",),
    returns=RT.returns(RT.min))(_select_dim("min", jnp.argmin))
 
 
@@ -417,7 +417,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
 
 
 @op(promote=False, returns=RT.returns(RT.aminmax), function=False, method=False, name="aminmax",
-    saves=_IR)
+    saves=("input", "result", "result1"))
 def _aminmax_k(input, dim, keepdim):
     _check_complex("aminmax", input)
     if dim is None:
@@ -619,7 +619,7 @@ def _cum_select(name, better):
         _, ix = lax.associative_scan(comb, (lax.stop_gradient(key), idx), axis=d)
         return jnp.take_along_axis(input, ix, axis=d), ix
     fn.__name__ = "_" + name + "_k"
-    op(promote=False, function=False, method=False, name=name, saves=(),
+    op(promote=False, function=False, method=False, name=name, saves=("input", "result1"),
        returns=RT.returns(getattr(RT, name)))(fn)
 
 

@@ -370,6 +370,32 @@ def clear_caches():
     jax.clear_caches()
 
 
+# Each XLA CPU executable holds memory mappings; a process compiling thousands of (op, shape)
+# variants (varying sequence lengths, test sweeps) would reach vm.max_map_count (65530 by default)
+# and XLA then fails with "Cannot allocate memory". Every 128 compiles we count our mappings and,
+# past the limit, drop every cached executable (they recompile, or reload from the disk cache).
+MAPS_LIMIT = 20000
+_compiles = [0]
+
+
+def _map_count():
+    try:
+        with open("/proc/self/maps", "rb") as f:
+            return sum(1 for _ in f)
+    except OSError:  # not Linux: no such limit to guard
+        return 0
+
+
+def _on_compile(event, duration, **kwargs):
+    if event == "/jax/core/compile/backend_compile_duration":
+        _compiles[0] += 1
+        if _compiles[0] % 128 == 0 and _map_count() > MAPS_LIMIT:
+            clear_caches()
+
+
+jax.monitoring.register_event_duration_secs_listener(_on_compile)
+
+
 def _user_error(e):
     notes = getattr(e, "__notes__", None)
     if notes:

@@ -100,7 +100,8 @@ def _sort_impl(input, dim, descending, stable):
     return jnp.take_along_axis(input, idx, axis=d), idx
 
 
-@op(promote=False, function=False, method=False, name="sort", returns=RT.returns(RT.sort), saves=(),
+@op(promote=False, function=False, method=False, name="sort", returns=RT.returns(RT.sort),
+    saves=("result1",),
     grad=lambda key: "SortBackward1" if key[0][2] else "SortBackward0")
 def _sort_k(input, dim, descending, stable):
     return _sort_impl(input, dim, descending, stable)
@@ -175,7 +176,7 @@ def _topk_index(rows, k, largest, sorted_):
 
 
 @op(promote=False, function=False, method=False, name="topk", returns=RT.returns(RT.topk),
-    saves=())
+    saves=("result1",))
 def _topk_k(input, k, dim, largest, sorted):
     if input.dtype == jnp.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
@@ -218,7 +219,7 @@ def _check_sel_dtype(kernel, input):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_name(input.dtype)}'")
 
 
-@op(promote=False, function=False, method=False, name="kthvalue", saves=(),
+@op(promote=False, function=False, method=False, name="kthvalue", saves=("result1",),
     returns=RT.returns(RT.kthvalue))
 def _kthvalue_k(input, k, dim, keepdim):
     _check_sel_dtype("kthvalue_cpu", input)
@@ -282,8 +283,8 @@ def _median_dim(name, ignore_nan):
 
 
 op(promote=False, function=False, method=False, name="_median_dim", grad="MedianBackward1",
-   saves=(), returns=RT.returns(RT.median))(_median_dim("median", False))
-op(promote=False, function=False, method=False, name="_nanmedian_dim", saves=(),
+   saves=("result1",), returns=RT.returns(RT.median))(_median_dim("median", False))
+op(promote=False, function=False, method=False, name="_nanmedian_dim", saves=("result1",),
    grad="NanmedianBackward1", returns=RT.returns(RT.nanmedian))(_median_dim("nanmedian", True))
 
 
@@ -361,7 +362,7 @@ def _mode_pick(rows):
 
 
 @op(promote=False, function=False, method=False, name="mode", returns=RT.returns(RT.mode),
-    saves=())
+    saves=("result1",))
 def _mode_k(input, dim, keepdim):
     if jnp.issubdtype(input.dtype, jnp.complexfloating):
         raise NotImplementedError(f"\"mode_cpu\" not implemented for '{_name(input.dtype)}'")

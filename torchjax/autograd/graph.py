@@ -142,7 +142,8 @@ def _with_edge(arr, edge):
 def _vjp_fn(E, bkey):
     """Python function (arrs, cts) -> grads of the diff inputs, for one forward key."""
     key, diff, fidx = bkey
-    f = E.fwd[key][0]
+    from .._ops.registry import _forward
+    f = (E.fwd.get(key) or _forward(E, key))[0]  # (the cache may have been cleared since)
     multi = None
 
     def bwd(arrs, cts):
@@ -313,10 +314,14 @@ def record(E, key, targs, arrs, results):
     if saves:
         saved = []
         for name in reversed(saves):
-            t = results[0] if name == "result" else targs[E.tnames.index(name)]
+            if name.startswith("result"):  # "result", "result1": outputs of this node
+                k = int(name[6:] or 0)
+                t = results[k]
+                saved.append((t._st, t._st.version, t, n if k in fidx else None, k))
+                continue
+            t = targs[E.tnames.index(name)]
             if isinstance(t, Tensor):
-                saved.append((t._st, t._st.version, t, n if name == "result" else t._grad_fn,
-                              0 if name == "result" else t._output_nr))
+                saved.append((t._st, t._st.version, t, t._grad_fn, t._output_nr))
     n.saved = saved
     for k in fidx:
         r = results[k]
