@@ -80,9 +80,15 @@ def close(a, b, what):
         raise AssertionError(f"{what}: {a!r} vs {b!r}")
 
 
-def _params(lib, rng_seed=0):
+# Muon takes only matrices: a tall one, a wide one and a square one (both orientations of its
+# Newton-Schulz iteration)
+SHAPES = {"Muon": ((4, 3), (2, 5), (2, 2))}
+
+
+def _params(lib, rng_seed=0, name=None):
     rng = np.random.default_rng(rng_seed)
-    vals = [rng.standard_normal(s).astype(np.float32) for s in ((4, 3), (4,), (2, 2))]
+    shapes = SHAPES.get(name, ((4, 3), (4,), (2, 2)))
+    vals = [rng.standard_normal(s).astype(np.float32) for s in shapes]
     mk = (lambda a: torch.nn.Parameter(torch.tensor(a))) if lib is torch else \
         (lambda a: torchjax.nn.Parameter(torchjax.tensor(a)))
     return [mk(v) for v in vals]
@@ -98,7 +104,7 @@ def run_config(name, config, steps=5):
     tcls, jcls = getattr(torch.optim, name), getattr(torchjax.optim, name)
     _tol[:] = LOOSE.get(name, (RTOL, ATOL))
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("foreach", "fused")}
-    tp, jp = _params(torch), _params(torchjax)
+    tp, jp = _params(torch, name=name), _params(torchjax, name=name)
     if config.params is not None:
         return "skipped (explicit params)"
     topt = tcls([{"params": tp[:2]}, {"params": tp[2:], "lr": 0.05}] if name != "LBFGS"
@@ -152,7 +158,7 @@ def run_error(name, err):
     on_step = err.error_on.name == "STEP_ERROR"
     tcls, jcls = getattr(torch.optim, name), getattr(torchjax.optim, name)
     kwargs = cfg.kwargs
-    tparams = cfg.params if cfg.params is not None else _params(torch)[:2]
+    tparams = cfg.params if cfg.params is not None else _params(torch, name=name)[:2]
     jparams = to_tj(tparams)
     if isinstance(tparams, list) and tparams and isinstance(tparams[0], torch.nn.Parameter) \
             and tparams[0] is tparams[-1]:

@@ -35,7 +35,7 @@ def _close(a, b):
 def test_optim_db_all_configurations():
     res = suite.run(steps=3)
     names = {"SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad",
-             "Adadelta", "ASGD", "Rprop", "LBFGS", "Adafactor"}
+             "Adadelta", "ASGD", "Rprop", "LBFGS", "Adafactor", "Muon"}
     assert names <= set(res)
     bad = {n: f for n, (p, t, f) in res.items() if p != t}
     assert not bad, bad
