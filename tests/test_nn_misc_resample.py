@@ -116,9 +116,14 @@ BAG_CASES = [(IDX, [0, 2, 2, 5], {}), (IDX, [0, 3, 8], dict(include_last_offset=
 
 @pytest.mark.parametrize("mode", ["sum", "mean", "max"])
 @pytest.mark.parametrize("extra", [{}, dict(padding_idx=2), dict(padding_idx=-5),
-                                   dict(psw=True)])
+                                   dict(psw=True), dict(scale_grad_by_freq=True),
+                                   dict(scale_grad_by_freq=True, padding_idx=2),
+                                   dict(scale_grad_by_freq=True, psw=True)])
 def test_embedding_bag(mode, extra):
-    if "psw" in extra and mode != "sum":
+    """scale_grad_by_freq reproduces torch's CPU backward, which scales the u-th distinct index
+    by the count of sorted_indices[u] rather than by its own count."""
+    if ("psw" in extra or "scale_grad_by_freq" in extra) and mode != "sum" and not (
+            "psw" not in extra and mode == "mean"):
         return
     for idx, off, kw in BAG_CASES:
         args = [_x(7, 3)] + ([_x(*idx.shape)] if "psw" in extra else [])

@@ -632,9 +632,13 @@ def _embedding_bag(weight, indices, offsets, per_sample_weights, scale_grad_by_f
     keep = (pos < end) & (indices != padding_idx)
     seg = jnp.where(keep, seg, nb)  # dropped entries go to an extra segment
     rows = jnp.take(weight, indices, axis=0)
-    if scale_grad_by_freq and mode != 2:
-        count = jnp.zeros(weight.shape[0], weight.dtype).at[indices].add(1)[indices]
-        rows = _grad_scale(rows, (1 / count)[:, None])
+    if scale_grad_by_freq and mode != 2 and n:
+        # torch's CPU backward divides the u-th distinct index's rows by counts[sorted[u]] (it
+        # indexes the sorted indices by the group number), not by that index's own count
+        count = jnp.zeros(weight.shape[0], weight.dtype).at[indices].add(1)
+        srt = jnp.sort(indices)
+        group = jnp.cumsum(jnp.concatenate([jnp.zeros(1, srt.dtype), srt[1:] != srt[:-1]]))
+        rows = _grad_scale(rows, (1 / count[srt[group[jnp.searchsorted(srt, indices)]]])[:, None])
     if per_sample_weights is not None:
         rows = rows * per_sample_weights[:, None].astype(rows.dtype)
     if mode == 2:  # max: the gradient goes to the first maximum of each bag and feature
