@@ -180,7 +180,7 @@ def test_cells(name, kw):
     X, H, C = tj(x), tj(h), tj(c)
     if name == "LSTMCell":
         out_t, out_j, it, ij = m(x, (h, c)), ours(X, (H, C)), [x, h, c], [X, H, C]
-        assert out_j[0].grad_fn.name() == out_t[0].grad_fn.name()
+        assert [t.grad_fn.name() for t in out_j] == [t.grad_fn.name() for t in out_t]
     else:
         out_t, out_j, it, ij = m(x, h), ours(X, H), [x, h], [X, H]
         assert out_j.grad_fn.name() == out_t.grad_fn.name()
@@ -248,3 +248,35 @@ def test_pad_sequence_errors_and_dtype():
         with pytest.raises(type(et.value)) as ej:
             f(trnn, torchjax)
         assert str(ej.value) == str(et.value)
+
+
+def _node_names(lib, name, kw, x, packed):
+    inp = lib.tensor(x)
+    m = getattr(lib.nn, name)(3, 4, **kw).to(inp.dtype)
+    if packed:
+        inp = lib.nn.utils.rnn.pack_padded_sequence(inp, [5, 3], batch_first=kw.get("batch_first"))
+    out, h = m(inp)
+    out = out.data if packed else out
+    return [t.grad_fn.name() for t in (out, *(h if isinstance(h, tuple) else (h,)))]
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("kw", [{}, dict(batch_first=True), dict(bidirectional=True),
+                                dict(num_layers=2, batch_first=True, bidirectional=True),
+                                dict(proj_size=2)])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("packed", [False, True])
+def test_output_grad_fn_names(name, kw, dt, packed):
+    """The output's grad_fn is the last op of torch's CPU path (oneDNN LSTM, transpose, cat);
+    h_n/c_n are stacks."""
+    if "proj_size" in kw and name != "LSTM":
+        return
+    x = np.random.default_rng(0).standard_normal((2 if kw.get("batch_first") or packed else 5,
+                                                  5 if kw.get("batch_first") or packed else 2,
+                                                  3)).astype(dt)
+    if packed:
+        kw = dict(kw, batch_first=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _node_names(torch, name, kw, x, packed)
+    assert _node_names(torchjax, name, kw, x, packed) == expected

@@ -95,9 +95,9 @@ def _dname(dt):
 
 
 @op(tensors=("input", "hx", "cx"), lists=("params", "masks"), promote=False, method=False,
-    function=False, grad="StackBackward0")
+    function=False, grad=lambda key: key[0][-1])
 def _rnn_stack(input, hx, cx, params, masks, mode, has_biases, num_layers, bidirectional,
-               batch_first, batch_sizes):
+               batch_first, batch_sizes, gname):
     _check_dtypes(input, (hx, cx) + tuple(params))
     nd = 2 if bidirectional else 1
     per = len(params) // (num_layers * nd)
@@ -157,9 +157,29 @@ def run_rnn(mode, input, hx, params, has_biases, num_layers, dropout, train, bid
     masks = _draw_masks(shape, hidden_out * (2 if bidirectional else 1), num_layers,
                         dropout, train, input.dtype)
     bs = None if batch_sizes is None else tuple(int(b) for b in batch_sizes.tolist())
-    return call(OPS["_rnn_stack"], (input, h0, c0, params, masks),
-                (mode, bool(has_biases), int(num_layers), bool(bidirectional), bool(batch_first),
-                 bs))
+    gname = _output_node_name(mode, input, h0, c0, bidirectional, batch_first, bs)
+    out, *hidden = call(OPS["_rnn_stack"], (input, h0, c0, params, masks),
+                        (mode, bool(has_biases), int(num_layers), bool(bidirectional),
+                         bool(batch_first), bs, gname))
+    if gname != "StackBackward0" and out.grad_fn is not None:  # h_n, c_n are stacks in torch
+        hidden = [call(OPS["_renamed"], (h,), ("StackBackward0",)) for h in hidden]
+    return (out, *hidden)
+
+
+def _output_node_name(mode, input, h0, c0, bidirectional, batch_first, batch_sizes):
+    """The grad_fn torch's CPU RNN gives its output: the last op of the path it takes."""
+    if batch_sizes is not None or (bidirectional and not batch_first):
+        return "CatBackward0"
+    if batch_first:
+        return "TransposeBackward0" if mode == "LSTM" else "TransposeBackward1"
+    if mode == "LSTM" and input.dtype.name == "float32" and c0.shape[-1] == h0.shape[-1]:
+        return "MkldnnRnnLayerBackward0"  # oneDNN's LSTM (not with proj_size)
+    return "StackBackward0"
+
+
+@op(promote=False, method=False, function=False, grad=lambda key: key[0][-1])
+def _renamed(input, gname):
+    return input
 
 
 def _register_stack(name, mode):
@@ -226,7 +246,10 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 @composite(method=False)
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
-    return call(OPS["_lstm_cell"], (input, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh), ())
+    h, c = call(OPS["_lstm_cell"], (input, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh), ())
+    if c.grad_fn is not None:  # torch's c' is an add node, h' a mul
+        c = call(OPS["_renamed"], (c,), ("AddBackward0",))
+    return h, c
 
 
 # ---------------------------------------------------------------- attention
