@@ -326,3 +326,14 @@ def test_map_location_like_torch(map_location):
         except RuntimeError as e:
             outcomes.append(("RuntimeError", str(e)))
     assert outcomes[0] == outcomes[1]
+
+
+def test_mmap_argument_like_torch(tmp_path):
+    path = tmp_path / "m.pt"
+    torch.save({"w": torch.arange(6.).reshape(2, 3), "n": 3}, path)
+    for lib in (torch, torchjax):
+        r = lib.load(str(path), mmap=True)
+        assert r["w"].tolist() == [[0., 1., 2.], [3., 4., 5.]] and r["n"] == 3
+        with pytest.raises(ValueError, match="^f must be a file path in order to use the mmap "
+                                             "argument$"):
+            lib.load(io.BytesIO(path.read_bytes()), mmap=True)

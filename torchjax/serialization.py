@@ -511,6 +511,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         pass
     elif not (isinstance(map_location, dict) or callable(map_location)):
         raise ValueError("map_location should be either a string, torch.device, dict or a callable")
+    if mmap and not _is_path(f):
+        raise ValueError("f must be a file path in order to use the mmap argument")
+    # mmap=True: storages end up in device arrays either way, so the file is simply read
     if _is_path(f):
         with open(f, "rb") as fh:
             data = fh.read()
