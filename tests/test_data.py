@@ -7,7 +7,8 @@ import torch.utils.data as tud
 
 import torchjax
 import torchjax.utils.data as jud
-from data_worker_helpers import RangeStream, SquareDataset, init_fn, make_stream
+from data_worker_helpers import (EnvProbe, RangeStream, SeedProbe, SlowDataset, SquareDataset,
+                                 init_fn, make_stream)
 
 
 def _seed(s=0):
@@ -127,6 +128,10 @@ def test_distributed_sampler():
                 j.set_epoch(epoch)
                 assert list(j) == list(t) and len(j) == len(t), (n, reps, rank, kw)
     _same_error(lambda: TDS(range(4), 2, 2), lambda: JDS(range(4), 2, 2))
+    # no process group: torch.distributed is available here but never initialised
+    assert torch.distributed.is_available() and not torch.distributed.is_initialized()
+    for kw in ({}, {"num_replicas": 2}, {"rank": 0}):
+        _same_error(lambda: TDS(range(4), **kw), lambda: JDS(range(4), **kw))
 
 
 # ---- collation ----
@@ -248,3 +253,126 @@ def test_worker_count_warning_matches_torch():
             lib.DataLoader(range(4), num_workers=n)
         msgs.append([str(x.message) for x in w if "worker processes" in str(x.message)])
     assert msgs[0] == msgs[1] and len(msgs[0]) == 1
+
+
+def test_pin_memory_warnings_match_torch():
+    import warnings
+    got = []
+    for lib, x in ((tud, torch.arange(4)), (jud, torchjax.arange(4))):
+        for kw in ({"pin_memory": True}, {"pin_memory": True, "pin_memory_device": "cuda"},
+                   {"pin_memory_device": "cuda"}):
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                batches = [b[0].tolist() for b in lib.DataLoader(lib.TensorDataset(x), 2, **kw)]
+            got.append((batches, [(x.category, str(x.message)) for x in w]))
+    assert not torch.accelerator.is_available() and not torchjax.cuda.is_available()
+    assert got[3:] == got[:3]
+    assert got[0][1] == [(UserWarning, "'pin_memory' argument is set as true but no accelerator is "
+                          "found, then device pinned memory won't be used.")]
+
+
+# real torch forks its DataLoader workers from this process, where JAX runs: the children only
+# run torch and Python code
+_torch_forks = pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
+
+
+@_torch_forks
+def test_dataloader_in_order_false_matches_torch():
+    # sample 0 is slow: with in_order=False the other worker's batches come first
+    def run(lib, in_order):
+        loader = lib.DataLoader(SlowDataset(8, {0: 1.5}), batch_size=None, num_workers=2,
+                                in_order=in_order)
+        return [int(b) for b in loader]
+    torch_order = run(tud, False)
+    ours = run(jud, False)
+    for order in (torch_order, ours):
+        assert sorted(order) == list(range(8)) and order != sorted(order) and order[0] != 0
+    assert ours == torch_order  # [1, 3, 4, 5, 6, 7, 0, 2]: torch's per-worker task limit
+    assert run(jud, True) == list(range(8))
+
+
+@_torch_forks
+def test_worker_seeds_match_torch():
+    # torch forks its workers; ours come from torchjax's fork server or, when asked, 'spawn'
+    for ctx, process in ((None, "_Process"), ("spawn", "SpawnProcess")):
+        _seed(3)
+        want = list(tud.DataLoader(SeedProbe("torch"), batch_size=None, num_workers=2))
+        it = iter(jud.DataLoader(SeedProbe("torchjax"), batch_size=None, num_workers=2,
+                                 multiprocessing_context=ctx))
+        assert type(it._workers[0]).__name__ == process
+        got = list(it)
+        assert [d["id"] for d in got] == [0, 1] and got == want
+        assert torchjax.rand(2).tolist() == torch.rand(2).tolist()
+
+
+@_torch_forks
+def test_dataloader_timeout_matches_torch():
+    def run(lib):
+        it = iter(lib.DataLoader(SlowDataset(2, {0: 1.0}), batch_size=None, num_workers=1,
+                                 timeout=0.3))
+        try:
+            list(it)
+        finally:  # now: left to pytest's reference cycle, torch's takes 5 s to stop its worker
+            it._shutdown_workers()
+    _same_error(lambda: run(tud), lambda: run(jud))
+
+
+def _env_with_torchjax():
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(torchjax.__file__)))
+    return dict(os.environ, PYTHONPATH=root)
+
+
+def test_workers_on_cpu_with_current_environment(monkeypatch):
+    import subprocess
+    import sys
+    # importing torchjax creates no JAX backend and no thread: safe in the fork server
+    code = ("import threading, torchjax.utils.data; from jax._src import xla_bridge as xb; "
+            "print(len(xb._backends), threading.active_count())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=_env_with_torchjax())
+    assert out.stdout.split() == ["0", "1"]
+    for value in ("first", "second"):  # the fork server is up by the second
+        monkeypatch.setenv("TORCHJAX_TEST_VALUE", value)
+        loader = jud.DataLoader(EnvProbe("TORCHJAX_TEST_VALUE"), batch_size=None, num_workers=1)
+        assert list(loader) == [["cpu", value, "cpu"]] * 2  # default_convert: tuple -> list
+
+
+def test_workers_under_runner(tmp_path):
+    import subprocess
+    import sys
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import torch\n"
+        "from torch.utils.data import DataLoader, Dataset, get_worker_info\n\n\n"
+        "class Squares(Dataset):\n"
+        "    def __len__(self):\n"
+        "        return 6\n\n"
+        "    def __getitem__(self, i):\n"
+        "        assert type(torch.tensor(0)).__module__.startswith('torchjax')\n"
+        "        return torch.tensor([i * i]), get_worker_info().id\n\n\n"
+        "if __name__ == '__main__':\n"
+        "    for persistent in (False, True):\n"
+        "        loader = DataLoader(Squares(), batch_size=2, num_workers=2,\n"
+        "                            persistent_workers=persistent)\n"
+        "        print([(x.tolist(), w.tolist()) for x, w in loader])\n")
+    out = subprocess.run([sys.executable, "-m", "torchjax", str(script)], cwd=tmp_path,
+                         env=_env_with_torchjax(), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    want = "[([[0], [1]], [0, 0]), ([[4], [9]], [1, 1]), ([[16], [25]], [0, 0])]"
+    assert out.stdout.splitlines() == [want, want]
+
+
+def test_iterator_in_reference_cycle_stops_workers_promptly():
+    import gc
+    import time
+    it = iter(jud.DataLoader(SquareDataset(), batch_size=2, num_workers=1))
+    next(it)
+    workers = list(it._workers)
+    it.cycle = it
+    del it
+    start = time.perf_counter()
+    gc.collect()
+    for w in workers:
+        w.join(3)
+    assert not any(w.is_alive() for w in workers) and time.perf_counter() - start < 3

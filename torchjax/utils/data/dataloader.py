@@ -4,15 +4,15 @@ The random draws follow torch exactly: each iterator first draws ``_base_seed`` 
 ``generator`` (or the global RNG), then the sampler draws as it is iterated, so shuffle orders
 and later ``torch.rand`` calls match torch under ``torch.manual_seed``.
 
-Workers (``num_workers > 0``) use the 'spawn' start method unless ``multiprocessing_context``
-says otherwise: JAX is not fork-safe once initialised.
+Workers (``num_workers > 0``) fork from torchjax's fork server unless ``multiprocessing_context``
+says otherwise (see ``_utils/launch.py``): JAX is not fork-safe once initialised.
 """
 import itertools
 import multiprocessing as python_multiprocessing
 import os
 import queue
 import warnings
-from contextlib import contextmanager
+import weakref
 
 from . import _utils
 from ._utils.worker import ExceptionWrapper, _IterableDatasetStopIteration, _ResumeIteration
@@ -195,6 +195,10 @@ class _BaseDataLoaderIter:
         self._IterableDataset_len_called = loader._IterableDataset_len_called
         self._auto_collation, self._drop_last = loader._auto_collation, loader.drop_last
         self._index_sampler, self._num_workers = loader._index_sampler, loader.num_workers
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be used as "
+                          f"the device,ignore pin_memory_device='{loader.pin_memory_device}'.",
+                          stacklevel=2)
         if loader.pin_memory and not torchjax.cuda.is_available():
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", stacklevel=2)
@@ -259,79 +263,40 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         return self._dataset_fetcher.fetch(index)
 
 
-@contextmanager
-def _spawn_with_runner_hook():
-    """Spawned workers of a ``python -m torchjax`` program must import ``torch`` as torchjax
-    before they re-import the main script, so the hook rides in the preparation data."""
-    import sys
-    from multiprocessing import spawn
-    if sys.modules.get("torch") is not sys.modules.get("torchjax"):
-        yield
-        return
-    original = spawn.get_preparation_data
-
-    def prep(name):
-        d = original(name)
-        d["sys_path"] = _HookedPath(d.get("sys_path", sys.path))
-        return d
-    spawn.get_preparation_data = prep
-    try:
-        yield
-    finally:
-        spawn.get_preparation_data = original
-
-
-class _HookedPath(list):
-    def __reduce__(self):
-        return (_install_hook_and_path, (list(self),))
-
-
-def _install_hook_and_path(path):
-    from torchjax import _import_hook
-    _import_hook.install()
-    return path
-
-
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
         self._prefetch_factor = loader.prefetch_factor
         self._in_order = loader.in_order
-        ctx = loader.multiprocessing_context or python_multiprocessing.get_context("spawn")
+        ctx = loader.multiprocessing_context or _utils.launch.default_context()
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues, self._workers = [], []
-        env = {"JAX_PLATFORMS": "cpu"}  # workers compute on the host; the main process owns devices
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            with _spawn_with_runner_hook():
-                for i in range(self._num_workers):
-                    iq = ctx.Queue()
-                    iq.cancel_join_thread()
-                    w = ctx.Process(target=_utils.worker._worker_loop, daemon=True, args=(
-                        self._dataset_kind, self._dataset, iq, self._worker_result_queue,
-                        self._workers_done_event, self._auto_collation, self._collate_fn,
-                        self._drop_last, self._base_seed, loader.worker_init_fn, i,
-                        self._num_workers))
-                    w.start()
-                    self._index_queues.append(iq)
-                    self._workers.append(w)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
         self._shutdown = False
+        self._finalizer = weakref.finalize(self, _stop_workers, self._workers, self._index_queues,
+                                           self._worker_result_queue, self._workers_done_event)
+        with _utils.launch.starting_workers(ctx):
+            for i in range(self._num_workers):
+                iq = ctx.Queue()
+                iq.cancel_join_thread()
+                w = ctx.Process(target=_utils.worker._worker_loop, daemon=True, args=(
+                    self._dataset_kind, self._dataset, iq, self._worker_result_queue,
+                    self._workers_done_event, self._auto_collation, self._collate_fn,
+                    self._drop_last, self._base_seed, loader.worker_init_fn, i,
+                    self._num_workers))
+                w.start()
+                self._index_queues.append(iq)
+                self._workers.append(w)
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter=False):
         super()._reset(loader, first_iter)
         self._send_idx = self._rcvd_idx = 0
+        # task idx -> (worker,) while outstanding, (worker, data) once fetched out of order
         self._task_info = {}
         self._tasks_outstanding = 0
         self._workers_status = [True] * self._num_workers
+        self._workers_num_tasks = [0] * self._num_workers
         self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:
             for q in self._index_queues:
@@ -352,7 +317,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 return self._worker_result_queue.get(timeout=step)
             except queue.Empty:
                 waited += step
-                dead = [w for w in self._workers if not w.is_alive()]
+                dead = [w for i, w in enumerate(self._workers)
+                        if self._workers_status[i] and not w.is_alive()]
                 if dead:
                     pids = ", ".join(str(w.pid) for w in dead)
                     self._shutdown_workers()
@@ -362,83 +328,96 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def _next_data(self):
         while True:
+            # skip tasks already yielded (out of order) or owed by an exhausted worker
             while self._rcvd_idx < self._send_idx:
-                info = self._task_info[self._rcvd_idx]
-                if len(info) == 2 or self._workers_status[info[0]]:
-                    break
-                del self._task_info[self._rcvd_idx]
+                info = self._task_info.get(self._rcvd_idx)
+                if info:
+                    if len(info) == 2 or self._workers_status[info[0]]:
+                        break
+                    del self._task_info[self._rcvd_idx]
                 self._rcvd_idx += 1
             else:
                 if not self._persistent_workers:
                     self._shutdown_workers()
                 raise StopIteration
             if len(self._task_info[self._rcvd_idx]) == 2:
-                data = self._task_info.pop(self._rcvd_idx)[1]
+                worker, data = self._task_info.pop(self._rcvd_idx)
                 self._rcvd_idx += 1
-                return self._process_data(data)
+                return self._process_data(data, worker)
+            if self._shutdown or self._tasks_outstanding <= 0:
+                raise AssertionError("Invalid iterator state: shutdown or no outstanding tasks "
+                                     "when fetching next data")
             idx, data = self._get_data()
             self._tasks_outstanding -= 1
             if isinstance(data, _IterableDatasetStopIteration):
-                self._mark_worker_unavailable(data.worker_id)
+                if self._persistent_workers:
+                    self._workers_status[data.worker_id] = False
+                else:
+                    self._mark_worker_as_unavailable(data.worker_id)
                 self._try_put_index()
                 continue
             if idx != self._rcvd_idx:
-                self._task_info[idx] += (data,)
-                continue
-            del self._task_info[idx]
+                if self._in_order:  # keep it until its turn
+                    self._task_info[idx] += (data,)
+                    continue
+                return self._process_data(data, self._task_info.pop(idx)[0])
+            worker = self._task_info.pop(idx)[0]
             self._rcvd_idx += 1
-            return self._process_data(data)
+            return self._process_data(data, worker)
 
-    def _mark_worker_unavailable(self, worker_id):
+    def _mark_worker_as_unavailable(self, worker_id):
+        """An IterableDataset replica ran out: that worker gets no more tasks and may exit."""
+        self._index_queues[worker_id].put(None)
         self._workers_status[worker_id] = False
 
     def _try_put_index(self):
-        if self._tasks_outstanding >= self._prefetch_factor * self._num_workers:
-            return
+        max_tasks = self._prefetch_factor * self._num_workers
+        if self._tasks_outstanding >= max_tasks:
+            raise AssertionError("Number of outstanding tasks exceeded maximum allowed tasks")
         try:
             index = self._next_index()
         except StopIteration:
             return
-        for _ in range(self._num_workers):
+        for _ in range(self._num_workers):  # the next active worker (with room, out of order)
             w = next(self._worker_queue_idx_cycle)
-            if self._workers_status[w]:
+            if self._workers_status[w] and (
+                    self._in_order or
+                    self._workers_num_tasks[w] < max_tasks // sum(self._workers_status)):
                 break
         else:
             return
         self._index_queues[w].put((self._send_idx, index))
         self._task_info[self._send_idx] = (w,)
+        self._workers_num_tasks[w] += 1
         self._tasks_outstanding += 1
         self._send_idx += 1
 
-    def _process_data(self, data):
+    def _process_data(self, data, worker):
+        self._workers_num_tasks[worker] -= 1
         self._try_put_index()
         if isinstance(data, ExceptionWrapper):
             data.reraise()
         return data
 
     def _shutdown_workers(self):
-        if getattr(self, "_shutdown", True):
-            return
         self._shutdown = True
-        self._workers_done_event.set()
-        for q in self._index_queues:
-            try:
-                q.put(None)
-            except (OSError, ValueError):
-                pass
-        for w in self._workers:
-            w.join(timeout=5.0)
-            if w.is_alive():
-                w.terminate()
-        for q in self._index_queues:
-            q.cancel_join_thread()
-            q.close()
-        self._worker_result_queue.cancel_join_thread()
-        self._worker_result_queue.close()
+        self._finalizer()
 
-    def __del__(self):
+
+def _stop_workers(workers, index_queues, result_queue, done_event):
+    """Stop the workers and close the queues. A weakref.finalize of the iterator calls it, so it
+    also runs when the iterator dies in a reference cycle: the queues it holds are then still
+    alive (a __del__ would find their feeder threads already finalized)."""
+    done_event.set()
+    for q in index_queues:
         try:
-            self._shutdown_workers()
-        except Exception:
+            q.put(None)
+        except (OSError, ValueError):
             pass
-
+    for w in workers:
+        w.join(timeout=_utils.MP_STATUS_CHECK_INTERVAL)
+        if w.is_alive():
+            w.terminate()
+    for q in index_queues + [result_queue]:
+        q.cancel_join_thread()
+        q.close()

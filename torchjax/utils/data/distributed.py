@@ -8,8 +8,10 @@ __all__ = ["DistributedSampler"]
 
 class DistributedSampler(Sampler):
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
-        if num_replicas is None or rank is None:  # torchjax has no process groups
-            raise RuntimeError("Requires distributed package to be available")
+        if num_replicas is None or rank is None:
+            # torch.distributed's get_world_size()/get_rank(): torchjax never has a process group
+            raise ValueError("Default process group has not been initialized, please make sure "
+                             "to call init_process_group.")
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank

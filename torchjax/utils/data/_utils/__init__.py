@@ -1,5 +1,5 @@
 """Helpers of DataLoader: collation, fetchers, worker processes."""
-from . import collate, fetch, worker  # noqa: F401
+from . import collate, fetch, launch, worker  # noqa: F401
 from .worker import ExceptionWrapper  # noqa: F401
 
 MP_STATUS_CHECK_INTERVAL = 5.0

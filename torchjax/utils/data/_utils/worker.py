@@ -1,11 +1,10 @@
 """DataLoader worker processes.
 
-Workers are started with the 'spawn' method by default: JAX is multithreaded and not fork-safe
-once initialised, so each worker is a fresh interpreter that imports torchjax (on the CPU
-backend), runs the dataset and collate_fn, and sends batches back pickled (tensors travel as
-numpy arrays and become one device array each in the main process).
+JAX is multithreaded and not fork-safe once initialised, so a worker is never forked from the
+main process (see launch.py): it runs torchjax on the CPU backend, runs the dataset and
+collate_fn, and sends batches back pickled (tensors travel as numpy arrays and become one device
+array each in the main process).
 """
-import os
 import queue
 import random
 import sys
@@ -39,7 +38,12 @@ class ExceptionWrapper:
             exc = self.exc_type(msg)
         except Exception:
             raise RuntimeError(msg) from None
-        raise exc
+        try:
+            raise exc
+        finally:
+            # no frame -> exception -> traceback -> frame cycle: the DataLoader iterator in the
+            # traceback is then freed (and shuts its workers down) as soon as it is dropped
+            exc = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +105,11 @@ class _ResumeIteration:
 def _worker_loop(kind, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn,
                  drop_last, base_seed, init_fn, worker_id, num_workers):
     global _worker_info
+    import multiprocessing
     import numpy as np
     import torchjax
     from .fetch import create_fetcher
+    parent = multiprocessing.parent_process()  # the main process, also for fork server children
     try:
         seed = base_seed + worker_id
         random.seed(seed)
@@ -123,7 +129,7 @@ def _worker_loop(kind, dataset, index_queue, data_queue, done_event, auto_collat
             try:
                 r = index_queue.get(timeout=5.0)
             except queue.Empty:
-                if done_event.is_set() or os.getppid() == 1:
+                if done_event.is_set() or (parent is not None and not parent.is_alive()):
                     break
                 continue
             if isinstance(r, _ResumeIteration):
