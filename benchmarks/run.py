@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -111,23 +112,27 @@ def main():
     imp = {m: min(startup(f"import {m}") for _ in range(5)) for m in ("jax", "torchjax", "torch")}
     print(f"\nimport time (best of 5): jax {imp['jax']:.2f}s, torchjax {imp['torchjax']:.2f}s "
           f"({imp['torchjax'] / imp['jax']:.2f}x jax), torch {imp['torch']:.2f}s")
-    demo = os.path.join(ROOT, "examples", "demo.py")
-    if os.path.exists(demo):
-        env = {**os.environ, "PYTHONPATH": ROOT}
-        t = {}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        for label, cmd in [("torch", [sys.executable, demo]),
-                           ("torchjax no compile cache", [sys.executable, "-m", "torchjax", demo]),
-                           ("torchjax cold cache", [sys.executable, "-m", "torchjax", demo]),
-                           ("torchjax warm cache", [sys.executable, "-m", "torchjax", demo])]:
-            env["TORCHJAX_COMPILE_CACHE"] = "0" if "no compile" in label else "1"
-            if label == "torchjax cold cache":
-                env["TORCHJAX_CACHE_DIR"] = os.path.join("/tmp", f"tj-cache-{os.getpid()}")
-            t0 = time.perf_counter()
-            subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, check=True)
-            t[label] = time.perf_counter() - t0
-        print("demo wall time: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()))
+    for script in ("examples/train_classifier.py", "compat_suite/programs/train_lstm_classifier.py"):
+        print(f"{script} wall time: " + ", ".join(f"{k} {v:.2f}s" for k, v in
+                                                 script_times(script).items()))
 
+
+def script_times(script):
+    """Wall time of one script under torch, and under torchjax without the persistent compile
+    cache, with an empty one (cold) and with that cache filled (warm)."""
+    path = os.path.join(ROOT, script)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PYTHONPATH=ROOT, TORCHJAX_CACHE_DIR=tempfile.mkdtemp(prefix="tj-cache-"))
+    t = {}
+    for label, cmd in [("torch", [sys.executable, path]),
+                       ("torchjax no compile cache", [sys.executable, "-m", "torchjax", path]),
+                       ("torchjax cold cache", [sys.executable, "-m", "torchjax", path]),
+                       ("torchjax warm cache", [sys.executable, "-m", "torchjax", path])]:
+        env["TORCHJAX_COMPILE_CACHE"] = "0" if "no compile" in label else "1"
+        t0 = time.perf_counter()
+        subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, check=True)
+        t[label] = time.perf_counter() - t0
+    return t
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
