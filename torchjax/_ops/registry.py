@@ -280,7 +280,12 @@ def _forward(E, key):
     return f, jax.jit(f)
 
 
+AUTOCAST = [None]  # while an autocast region is on: f(E, targs, statics) -> (targs, statics)
+
+
 def call(E, targs, statics, out=None):
+    if AUTOCAST[0] is not None:
+        targs, statics = AUTOCAST[0](E, targs, statics)
     for s in statics:
         if type(s) not in _PLAIN:
             statics = _freeze(statics)
