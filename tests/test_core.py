@@ -262,3 +262,47 @@ def test_executable_bound_clears_and_recovers(monkeypatch):
     tw = torch.tensor([[0.5, -0.25], [0.2, 0.25]], requires_grad=True)
     (torch.tensor([[1.0, 2.0]]) @ tw).tanh().sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-5)
+
+
+def test_training_step_leaves_no_reference_cycles():
+    """Saved outputs must not point back at their node: activations are freed by reference
+    counting the moment the graph is dropped, not at the next cyclic GC."""
+    import gc
+    nn = tj.nn
+
+    class Exp(tj.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.saved_tensors[0]
+
+    tj.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                      nn.Linear(144, 10), nn.LogSoftmax(1))
+    lstm, mha = nn.LSTM(5, 6, batch_first=True), nn.MultiheadAttention(6, 2, batch_first=True)
+    opt = tj.optim.Adam([*m.parameters(), *lstm.parameters(), *mha.parameters()])
+    x, y, s = tj.randn(2, 3, 8, 8), tj.tensor([1, 2]), tj.randn(2, 4, 5)
+
+    def step():
+        opt.zero_grad()
+        out = m(x)
+        h, _ = lstm(s)
+        a, _ = mha(h, h, h)
+        loss = (nn.functional.nll_loss(out, y) + a.pow(2).mean() + tj.sigmoid(h).sum() +
+                out.softmax(1).max() + Exp.apply(h).sum() + h.sort(-1)[0].sum())
+        loss.backward()
+        opt.step()
+        Exp.apply(h)  # a graph dropped without backward
+    step(), step()
+    gc.collect()
+    gc.disable()
+    try:
+        step(), step()
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

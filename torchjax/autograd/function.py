@@ -23,11 +23,12 @@ class FunctionCtx:
             if sv is not None and sv[0].version != sv[1]:
                 raise RuntimeError("one of the variables needed for gradient computation has been "
                                    "modified by an inplace operation: "
-                                   f"{graph._desc(t)} is at version {sv[0].version}; expected "
-                                   f"version {sv[1]} instead. Hint: enable anomaly detection to "
+                                   f"{graph._desc(_unsaved(t))} is at version {sv[0].version}; "
+                                   f"expected version {sv[1]} instead. Hint: enable anomaly detection to "
                                    "find the operation that failed to compute its gradient, with "
                                    "torch.autograd.set_detect_anomaly(True, check_nan=False).")
-        return getattr(self, "_saved", ())
+        return tuple(t.unpack(self) if isinstance(t, _SavedOutput) else t
+                     for t in getattr(self, "_saved", ()))
 
     saved_variables = saved_tensors
 
@@ -39,6 +40,24 @@ class FunctionCtx:
 
     def set_materialize_grads(self, value):
         self._materialize = bool(value)
+
+
+def _unsaved(t):
+    return t.data if isinstance(t, _SavedOutput) else t
+
+
+class _SavedOutput:
+    """An output saved for backward: its data, re-linked to the node when unpacked."""
+    __slots__ = ("data", "nr")
+
+    def __init__(self, data, nr):
+        self.data, self.nr = data, nr
+
+    def unpack(self, node):
+        from .._tensor import _alias
+        t = _alias(self.data)
+        t._grad_fn, t._output_nr, t._rg = node, self.nr, True
+        return t
 
 
 class BackwardCFunction(graph.Node, FunctionCtx):
@@ -157,6 +176,9 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
             results.append(o)
         ctx._out_meta = meta
         ctx._nout = len(outs)
+        if getattr(ctx, "_saved", None):  # saved outputs keep their data, not the node (a cycle)
+            ctx._saved = tuple(_SavedOutput(_alias(t), t._output_nr) if isinstance(t, Tensor) and
+                               t._grad_fn is ctx else t for t in ctx._saved)
         return results[0] if single else tuple(results)
 
 

@@ -108,6 +108,7 @@ class OpNode(Node):
                 "you need to access saved tensors after calling backward.")
         for st, ver, t, gf, nr in self.saved:
             if st.version != ver:
+                gf = self if gf is _SELF else gf
                 desc = _desc(t, gf, nr)
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
@@ -245,6 +246,18 @@ def _regen_view(t):
     t._gv = t._st.gv
 
 
+_SELF = object()  # "this node" in a saved entry (the node itself would be a ref cycle)
+
+
+class _OutputMeta:
+    """What the in-place error prints of a saved output."""
+    __slots__ = ("dtype", "shape")
+    _grad_fn = None
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = dtype, shape
+
+
 def _desc(t, grad_fn=None, nr=0):
     """torch's description of a saved tensor in the 'modified by an inplace operation' error."""
     if grad_fn is None and t._grad_fn is not None:
@@ -316,8 +329,9 @@ def record(E, key, targs, arrs, results):
         for name in reversed(saves):
             if name.startswith("result"):  # "result", "result1": outputs of this node
                 k = int(name[6:] or 0)
-                t = results[k]
-                saved.append((t._st, t._st.version, t, n if k in fidx else None, k))
+                t = results[k]  # (kept as metadata: the output itself would make a ref cycle)
+                saved.append((t._st, t._st.version, _OutputMeta(t.dtype, t.shape),
+                              _SELF if k in fidx else None, k))
                 continue
             t = targs[E.tnames.index(name)]
             if isinstance(t, Tensor):
