@@ -306,3 +306,16 @@ def test_training_step_leaves_no_reference_cycles():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_non_leaf_grad_warning_only_when_unset():
+    import warnings
+    for lib in (torch, tj):
+        p = lib.ones(2, requires_grad=True) * 2
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            assert p.grad is None
+            p.grad = lib.ones(2)
+            assert p.grad.tolist() == [1., 1.]
+        assert [str(x.message)[:60] for x in w] == [
+            "The .grad attribute of a Tensor that is not a leaf Tensor is"], lib
