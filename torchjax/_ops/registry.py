@@ -28,6 +28,7 @@ class Op:
     tensor_only = None  # params that refuse Python numbers ("any": at least one Tensor)
     value_check = None  # f(targs, statics): eager checks on concrete values (a host sync)
     double_grad = None  # node name torch gives gradients computed with create_graph=True
+    data = frozenset()  # positions (in tnames) of data scalars (see op(data=...))
     def __init__(self, fn, name, tensors, lists, promote, to_float, static_scalars, grad, saves,
                  view, returns, differentiable, out_dtype, data=()):
         self.fn, self.name = fn, name
