@@ -10,6 +10,8 @@ import torchjax as tj
 import torchjax.nn.functional as TF
 from tests.test_nn_misc import _compare, _same_error, _x
 
+RNG_U8 = np.random.default_rng(7)
+
 INTERP = [("nearest", 3), ("nearest", 4), ("nearest", 5), ("nearest-exact", 3),
           ("nearest-exact", 4), ("linear", 3), ("bilinear", 4), ("bicubic", 4),
           ("trilinear", 5), ("area", 3), ("area", 4)]
@@ -77,6 +79,63 @@ def test_interpolate_int_errors(mode, nd, dt):
                                       mode=mode),
                 lambda: TF.interpolate(tj.zeros(shape, dtype=getattr(tj, dt)), size=size,
                                        mode=mode))
+
+
+AA_CASES = [  # (kwargs, align_corners)
+    (dict(size=(4, 5)), False), (dict(size=(11, 13)), True), (dict(size=(1, 1)), True),
+    (dict(scale_factor=(1.7, 0.6)), True),
+    (dict(scale_factor=0.45, recompute_scale_factor=True), False),
+    (dict(scale_factor=1.1), False),  # the forward copies the same size, the grad does not
+    (dict(size=(3, 1)), False),  # torch repeats the first row of a width-1 output
+]
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_interpolate_antialias(mode, dt):
+    x = _x(2, 2, 7, 5, dtype=dt)
+    for kw, ac in AA_CASES if dt == np.float32 else AA_CASES[:2]:
+        ac = ac and mode != "lanczos"
+        _compare(lambda t: F.interpolate(t, mode=mode, align_corners=ac, antialias=True, **kw),
+                 lambda t: TF.interpolate(t, mode=mode, align_corners=ac, antialias=True, **kw), x)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_interpolate_antialias_uint8(mode):
+    # int16 fixed-point weights, rounded uint8 after each axis; 3 channels run torch's AVX kernel,
+    # 5 its generic one
+    for c in (3, 5):
+        x = RNG_U8.integers(0, 256, (1, c, 9, 8)).astype(np.uint8)
+        for size in ((4, 3), (13, 17), (5, 1), (9, 2)):
+            _compare(lambda t: F.interpolate(t, size=size, mode=mode, antialias=True),
+                     lambda t: TF.interpolate(t, size=size, mode=mode, antialias=True), x,
+                     grad=False, atol=0, rtol=0)
+
+
+AA_ERRORS = [
+    ((1, 2, 5, 4), "float16", dict(size=(2, 3), mode="bilinear", antialias=True)),
+    ((1, 2, 5, 4), "int64", dict(size=(5, 3), mode="lanczos", antialias=True)),
+    ((1, 3, 5, 4), "uint8", dict(size=(1, 1), mode="bicubic", antialias=True)),
+    ((1, 2, 5, 4), "float32", dict(size=(2, 3), mode="lanczos")),
+    ((1, 2, 5, 4), "float32", dict(size=(2, 3), mode="lanczos", align_corners=True)),
+    ((1, 2, 5), "float32", dict(size=(2,), mode="lanczos")),
+    ((1, 2, 5), "float32", dict(size=(2,), mode="bilinear", antialias=True)),
+    ((1, 0, 5, 4), "float32", dict(size=(2, 3), mode="bicubic", antialias=True)),
+    ((1, 2, 5, 4), "float32", dict(scale_factor=0.1, mode="lanczos", antialias=True)),
+]
+
+
+@pytest.mark.parametrize("shape,dt,kw", AA_ERRORS)
+def test_interpolate_antialias_errors(shape, dt, kw):
+    _same_error(lambda: F.interpolate(torch.zeros(shape, dtype=getattr(torch, dt)), **kw),
+                lambda: TF.interpolate(tj.zeros(shape, dtype=getattr(tj, dt)), **kw))
+
+
+def test_interpolate_antialias_same_size_any_dtype():
+    for dt in ("float16", "int64"):  # an unchanged shape is copied before the dtype check
+        _compare(lambda t: F.interpolate(t, size=(3, 4), mode="lanczos", antialias=True),
+                 lambda t: TF.interpolate(t, size=(3, 4), mode="lanczos", antialias=True),
+                 np.arange(24).reshape(1, 2, 3, 4).astype(dt), grad=False)
 
 
 def test_upsample_modules():

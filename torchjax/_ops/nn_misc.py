@@ -1,9 +1,9 @@
 """nn.functional shape-level ops: padding, embedding, one_hot, normalize, resampling
 (interpolate), pixel/channel shuffle.
 
-Non-constant padding and resampling are gathers through index vectors computed on the host
-with torch's exact index rules, so values and gradients (the gather's scatter-add) match
-torch's kernels."""
+Non-constant padding and resampling are gathers through index vectors, or products with
+per-axis weight matrices (linear / cubic / antialiased modes), computed on the host with torch's
+exact index and weight rules, so values and gradients match torch's kernels."""
 import functools
 import itertools
 
@@ -387,7 +387,7 @@ def _upsample_grad(key):
     return f"Upsample{_UP_NAMES[mode]}{len(output_size)}DBackward0"
 
 
-def _upsample_checks(input, output_size, mode):
+def _upsample_checks(input, output_size, mode, aa=False):
     k = len(output_size)
     ins = input.shape[2:]
     if any(s <= 0 for s in ins) or any(s <= 0 for s in output_size):
@@ -398,6 +398,10 @@ def _upsample_checks(input, output_size, mode):
     if not all(input.shape[1:]):
         raise RuntimeError(f"Non-empty {k + 2}D data tensor expected but got a tensor with sizes "
                            f"{_shape_str(input.shape)}")
+    if aa:  # the aa kernels copy an unchanged shape before dispatching on the dtype
+        if input.dtype not in (jnp.float32, jnp.float64, jnp.uint8) and tuple(ins) != output_size:
+            _not_impl("compute_index_ranges_weights", input)
+        return
     if jnp.issubdtype(input.dtype, jnp.floating):
         return
     if input.dtype == jnp.uint8 and mode in ("nearest", "nearest-exact", "bilinear", "bicubic"):
@@ -454,6 +458,136 @@ def _identity_grad(x, y):
 
 
 _identity_grad.defvjp(lambda x, y: (y, None), lambda _, g: (g, None))
+
+
+# antialiased resampling (torch's _upsample_{bilinear,bicubic,lanczos}2d_aa, PIL's algorithm): per
+# output index a filter window of taps/2 input pixels, widened by the scale when downsampling,
+# weights normalised to sum 1; one (out, in) weight matrix per axis, width first then height.
+
+_AA_TAPS = {"bilinear": 2, "bicubic": 4, "lanczos": 6}
+
+
+def _aa_filter(mode, x, t):
+    """torch's aa filters at |x|, in type t as its AVX2 build computes them: fused multiply-adds
+    in the cubic, float32 sin as a rounded double sin."""
+    x, f64 = np.abs(x), np.float64
+    if mode == "bilinear":
+        return np.where(x < 1, t(1) - x, t(0))
+    if mode == "bicubic":  # Keys' cubic with a = -0.5 (PIL's)
+        wide = np.longdouble if t is f64 else f64  # exact products here (x87 or wider)
+        fma = lambda a, b, c: (wide(a) * b.astype(wide) + wide(c)).astype(t)
+        c1 = fma(fma(1.5, x, -2.5) * x, x, 1.0)
+        c2 = fma(fma(fma(-0.5, x, 2.5), x, -4.0), x, 2.0)
+        return np.where(x < 1, c1, np.where(x < 2, c2, t(0)))
+    with np.errstate(divide="ignore", invalid="ignore"):  # lanczos: sinc(x) * sinc(x / 3.0)
+        px = (x * t(np.pi)).astype(t)
+        s1 = np.where(x == 0, t(1), np.sin(f64(px)).astype(t) / px)
+        v = f64(x) / 3.0 * np.pi  # a double sinc
+        s2 = np.where(x == 0, 1.0, np.sin(v) / v)
+        return np.where(x < 3, (f64(s1) * s2).astype(t), t(0))
+
+
+def _aa_matrix(insz, outsz, scale, align, mode, t):
+    """(out, in) weights of torch's _compute_indices_min_size_weights_aa, with its mixed
+    float/double arithmetic (t: the weights' type)."""
+    if align:
+        s = t(insz - 1) / t(outsz - 1) if outsz > 1 else t(0)
+    else:
+        s = _scale_value(scale, insz, outsz, t)
+    half = _AA_TAPS[mode] * 0.5
+    support = t(half * float(s)) if s >= 1 else t(half)
+    invscale = float(t(1.0 / float(s))) if s >= 1 else 1.0
+    center = (float(s) * (np.arange(outsz) + 0.5)).astype(t)
+    f64 = lambda v: v.astype(np.float64)  # "+ 0.5" is a double operation in torch
+    xmin = np.maximum(np.trunc(f64(center - support) + 0.5).astype(np.int64), 0)
+    xmax = np.minimum(np.trunc(f64(center + support) + 0.5).astype(np.int64), insz)
+    xsize = np.clip(xmax - xmin, 0, int(np.ceil(support)) * 2 + 1)
+    idx = xmin[:, None] + np.arange(xsize.max(initial=0))
+    used = idx < (xmin + xsize)[:, None]
+    arg = ((f64(idx.astype(t) - center[:, None]) + 0.5) * invscale).astype(t)
+    w = np.where(used, _aa_filter(mode, arg, t), t(0)).astype(t)
+    total = np.cumsum(w, axis=1, dtype=t)[:, -1:] if w.size else np.ones((outsz, 1), t)
+    w = np.where(total != 0, w / np.where(total != 0, total, t(1)), w).astype(t)
+    m = np.zeros((outsz, insz), t)
+    rows = np.broadcast_to(np.arange(outsz)[:, None], idx.shape)
+    m[rows[used], idx[used]] = w[used]
+    return m
+
+
+def _int16_weights(m):
+    """torch's uint8 path: float64 weights as int16 at the largest precision (< 22 bits) that
+    keeps the biggest weight in range."""
+    wmax = m.max()
+    p = next((p for p in range(22) if int(0.5 + wmax * (1 << (p + 1))) >= 1 << 15), 22)
+    v = m * (1 << p)
+    return np.trunc(v + np.where(v < 0, -0.5, 0.5)).astype(np.int32), p
+
+
+def _sep2d(x, mh, mw):
+    """x (N, C, H, W) resampled along W by mw (W', W), then along H by mh (H', H); None: skip."""
+    hp = lax.Precision.HIGHEST
+    if mw is not None:
+        x = jnp.tensordot(x, mw, axes=((3,), (1,)), precision=hp)
+    if mh is not None:
+        x = jnp.moveaxis(jnp.tensordot(x, mh, axes=((2,), (1,)), precision=hp), -1, 2)
+    return x
+
+
+@jax.custom_vjp
+def _aa_resample(x, fwd, bwd):
+    """_sep2d(x, *fwd), with the gradient of _sep2d(x, *bwd): torch's aa backward kernel computes
+    the weights of every axis, while its forward skips unchanged axes and repeats the first row
+    for a width-1 output."""
+    return _sep2d(x, *fwd)
+
+
+def _aa_fwd(x, fwd, bwd):
+    return _sep2d(x, *fwd), bwd
+
+
+def _aa_bwd(bwd, g):
+    return _sep2d(g, bwd[0].T, bwd[1].T), None, None
+
+
+_aa_resample.defvjp(_aa_fwd, _aa_bwd)
+
+
+def _u8_pass(x, m, axis):
+    q, p = _int16_weights(m)
+    y = jnp.tensordot(x.astype(jnp.int32), jnp.asarray(q), axes=((axis,), (1,)),
+                      preferred_element_type=jnp.int32)
+    y = jnp.moveaxis(y, -1, axis)
+    return jnp.clip((y + (1 << (p - 1))) >> p, 0, 255).astype(jnp.uint8)
+
+
+def _aa_grad(key):
+    return f"Upsample{key[0][1].capitalize()}2DAaBackward0"
+
+
+@op(method=False, function=False, promote=False, saves=(), grad=_aa_grad)
+def _upsample_aa(input, output_size, mode, align_corners, scales):
+    _upsample_checks(input, output_size, mode, aa=True)
+    (h, w), (oh, ow) = input.shape[2:], output_size
+    scales = scales or (None, None)
+    u8 = input.dtype == jnp.uint8
+    t = np.float64 if u8 or input.dtype == jnp.float64 else np.float32
+    mh, mw = (_aa_matrix(i, o, sc, align_corners, mode, t)
+              for i, o, sc in ((h, oh, scales[0]), (w, ow, scales[1])))
+    # torch's generic kernel (floats; uint8 with more than 4 channels, else its AVX kernel runs)
+    # copies row 0 of the height pass into every row of a width-1 output
+    generic = not u8 or input.shape[1] > 4
+    fh = None if oh == h else (np.repeat(mh[:1], oh, 0) if generic and ow == 1 else mh)
+    fw = None if ow == w else mw
+    if u8:
+        if input.shape[1] == 3 and (oh, ow) == (1, 1) and fh is not None:
+            raise RuntimeError("num_channels == unpacked_output.size(0) INTERNAL ASSERT FAILED at "
+                               "\"/__w/pytorch/pytorch/aten/src/ATen/native/cpu/UpSampleKernelAVX"
+                               "Antialias.h\":269, please report a bug to PyTorch. ")
+        x = input if fw is None else _u8_pass(input, fw, 3)
+        return x if fh is None else _u8_pass(x, fh, 2)
+    if fh is None and fw is None and input.dtype not in (jnp.float32, jnp.float64):
+        return input  # an unchanged shape of any dtype is copied
+    return _aa_resample(input, (fh, fw), (mh, mw))
 
 
 _LINEAR_DIM = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
@@ -518,12 +652,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
                          "and requires a 4-D tensor as input")
-    if antialias or mode == "lanczos":
-        raise NotImplementedError(f"interpolate: antialias / lanczos are not supported by "
-                                  f"torchjax (mode={mode!r})")
     if output_size is None:  # torch's compute_output_size: truncate input * scale
         output_size = [int(spatial[i] * scales[i]) for i in range(dim)]
     nd = input.dim()
+    if nd == 4 and mode == "lanczos":
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+    if antialias and nd == 4 and mode in _AA_TAPS:
+        return call(OPS["_upsample_aa"], (input,), (tuple(output_size), mode,
+                                                    bool(align_corners), scales and tuple(scales)))
     if nd in (3, 4, 5) and mode in ("nearest", "nearest-exact"):
         return call(OPS["_upsample"], (input,), (tuple(output_size), scales and tuple(scales),
                                                  mode, None))
