@@ -32,4 +32,8 @@ OVERRIDES = {
     "svd": dict(processed=True, why="singular vectors are defined up to sign"),
     "linalg.eigh": dict(processed=True, why="eigenvectors are defined up to sign"),
     "linalg.eig": dict(processed=True, why="eigenvectors are defined up to phase"),
+    "cov": dict(grad_atol=1e-4, why="with 2 observations and aweights the aweights gradient is 0 "
+                "in exact arithmetic; float32 rounding leaves up to 6e-5 (torch's happens to be 0)"),
+    "stft": dict(grad_rtol=1e-5, why="the window gradient is a float32 sum over batch and frames; "
+                 "ours is as close to float64 as torch's, whose own error is 1.2x rtol=1.3e-6"),
 }
