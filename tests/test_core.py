@@ -319,3 +319,16 @@ def test_non_leaf_grad_warning_only_when_unset():
             assert p.grad.tolist() == [1., 1.]
         assert [str(x.message)[:60] for x in w] == [
             "The .grad attribute of a Tensor that is not a leaf Tensor is"], lib
+
+
+@pytest.mark.parametrize("f", [
+    lambda L, t: t.masked_fill(L.tensor([True, False, True]), 0.1),
+    lambda L, t: t.masked_fill_(L.tensor([True, False, True]), 1 / 3),
+    lambda L, t: t.index_fill(0, L.tensor([1]), 0.3), lambda L, t: t.fill_(0.1),
+    lambda L, t: t.fill_(True), lambda L, t: t.masked_fill(L.tensor([True, False, True]), 7)])
+def test_python_fill_values_keep_full_precision(f):
+    """A Python float written into a float64 tensor is not rounded through float32 first."""
+    for dt in ("float64", "float32"):
+        a = f(torch, torch.zeros(3, dtype=getattr(torch, dt)))
+        b = f(tj, tj.zeros(3, dtype=getattr(tj, dt)))
+        assert b.tolist() == a.tolist() and str(b.dtype) == str(a.dtype)

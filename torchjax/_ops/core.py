@@ -50,8 +50,8 @@ def copy(input, src, non_blocking=False):
     return jnp.broadcast_to(src.astype(input.dtype), input.shape)
 
 
-@op(tensors=("input", "value"), promote=False, function=False, method=False, inplace=True,
-    grad="FillBackward0", saves=())
+@op(tensors=("input",), data=("value",), promote=False, function=False, method=False,
+    inplace=True, grad="FillBackward0", saves=())
 def fill(input, value):
     if value.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "

@@ -1061,7 +1061,7 @@ def _index_fill_fn(input, dim, index, value):
     return x.at[_dim_index(x, dim, index)].set(v).reshape(input.shape)
 
 
-op(tensors=("input", "index", "value"), promote=False, function=False, method=False,
+op(tensors=("input", "index"), data=("value",), promote=False, function=False, method=False,
    grad="IndexFillBackward0", saves=("index",), name="_index_fill_s")(_index_fill_fn)
 op(tensors=("input", "index", "value"), promote=False, function=False, method=False,
    grad="IndexFillBackward1", saves=("index",), name="_index_fill_t")(_index_fill_fn)
@@ -1201,7 +1201,7 @@ def _masked_fill_fn(input, mask, value):
     return jnp.where(mask, v, input)
 
 
-op(tensors=("input", "mask", "value"), promote=False, function=False, method=False,
+op(tensors=("input", "mask"), data=("value",), promote=False, function=False, method=False,
    grad="MaskedFillBackward0", saves=("mask",), name="_masked_fill_s")(_masked_fill_fn)
 op(tensors=("input", "mask", "value"), promote=False, function=False, method=False,
    grad="MaskedFillBackward1", saves=("mask",), name="_masked_fill_t")(_masked_fill_fn)
