@@ -43,6 +43,61 @@ def test_max_pool_special_values():
     check(torch.max_pool2d, tj.max_pool2d, r(2, 3, 6, 5, dtype=torch.float64), 2)
 
 
+def nans(*shape):
+    """Ties with NaNs: torch's max takes (and routes the gradient to) the last NaN."""
+    x = ties(*shape)
+    x[torch.rand(shape) < 0.2] = float("nan")
+    return x
+
+
+@pytest.mark.parametrize("n,shape,kw", [
+    (1, (2, 3, 11), dict(kernel_size=3, stride=2, padding=1, dilation=2, ceil_mode=True)),
+    (2, (2, 3, 7, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    (2, (2, 2, 9, 9), dict(kernel_size=(2, 3), stride=(3, 2), padding=1, dilation=(3, 2),
+                           ceil_mode=True)),
+    (3, (1, 2, 5, 4, 6), dict(kernel_size=(2, 3, 2), stride=2, padding=1, ceil_mode=True)),
+    (2, (1, 2, 10, 10), dict(kernel_size=9, stride=3, padding=4)),  # > 64 elements: a gather
+])
+def test_max_pool_ties_nan_constant(n, shape, kw):
+    """Values, torch's indices and gradient routing for ties, NaNs and constant windows
+    (ceil_mode edge windows, dilation, padding)."""
+    f, g = getattr(F, f"max_pool{n}d"), getattr(G, f"max_pool{n}d")
+    for x in (ties(*shape), nans(*shape), torch.full(shape, 2.0), torch.full(shape, -math.inf)):
+        check(f, g, x, **kw)
+        check(f, g, x, return_indices=True, **kw)
+
+
+@pytest.mark.parametrize("n,shape,out", [(1, (2, 3, 8), 4), (2, (2, 3, 6, 8), (3, 4)),
+                                         (3, (1, 2, 4, 6, 4), (2, 3, 1))])
+def test_adaptive_max_pool_equal_windows(n, shape, out):
+    f, g = getattr(F, f"adaptive_max_pool{n}d"), getattr(G, f"adaptive_max_pool{n}d")
+    check(f, g, nans(*shape), out, return_indices=True)
+    check(f, g, ties(*shape), out)
+
+
+@pytest.mark.parametrize("n,shape,kw", [
+    (1, (1, 2, 9), dict(kernel_size=3, padding=2, dilation=2)),
+    (1, (1, 2, 9), dict(kernel_size=3, padding=2, dilation=2, return_indices=True)),
+    (1, (1, 2, 9), dict(kernel_size=2, padding=2)),
+    (2, (1, 2, 9, 9), dict(kernel_size=(5, 7), padding=(3, 1), dilation=2)),
+    (2, (1, 2, 9, 9), dict(kernel_size=3, padding=2)),
+    (3, (1, 2, 9, 9, 9), dict(kernel_size=(3, 5, 7), padding=(2, 1, 0), dilation=2)),
+])
+def test_max_pool_padding_errors(n, shape, kw):
+    errors_match(getattr(F, f"max_pool{n}d"), getattr(G, f"max_pool{n}d"), r(*shape), **kw)
+
+
+@pytest.mark.parametrize("n,dtype", [(1, torch.int32), (2, torch.uint8), (3, torch.int16),
+                                     (1, torch.bool), (3, torch.complex64)])
+def test_avg_pool_dtype_errors(n, dtype):
+    x = torch.ones((1, 2) + (4,) * n, dtype=dtype)
+    errors_match(getattr(F, f"avg_pool{n}d"), getattr(G, f"avg_pool{n}d"), x, 2)
+
+
+def test_avg_pool3d_small_input_error():
+    errors_match(F.avg_pool3d, G.avg_pool3d, r(1, 2, 2, 3, 5), (1, 4, 1), padding=(0, 2, 0))
+
+
 @pytest.mark.parametrize("n,shape,kw", [
     (1, (2, 3, 9), dict(kernel_size=3, stride=2, padding=1)),
     (1, (3, 8), dict(kernel_size=3, ceil_mode=True, count_include_pad=False, padding=1)),

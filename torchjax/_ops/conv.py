@@ -1,15 +1,20 @@
 """nn.functional convolution, pooling and fold/unfold.
 
 Convolutions are one ``lax.conv_general_dilated`` call (HIGHEST precision, so float32 matches
-torch's CPU kernels). Pooling, unfold and fold share one tool: the flat index, within each (N, C)
-plane, of every element of every window (``_windows``), so one gather builds all windows; max-pool
-indices are torch's flat indices, and gradients (JAX's scatter of the gather) land where torch's
-do, ties on the first maximum in scan order. 1-d pools and unbatched inputs record torch's
-outer node name (SqueezeBackward1)."""
+torch's CPU kernels). Fixed-size windows (max/avg pooling, unfold, fold) are strided slices of
+the padded input, one per window element (``_offsets``), and ``lax.reduce_window``: max-pool values
+come from ``reduce_window``, torch's indices from a scan over the slices in torch's order, and the
+gradient is a gather of the tangent at those indices (so JAX's scatter routes it where torch's
+does: the first maximum, or the last NaN). Variable windows (adaptive, fractional pooling) use
+``_windows``: the flat index, within each (N, C) plane, of every element of every window, so one
+gather builds all windows. 1-d pools and unbatched inputs record torch's outer node name
+(SqueezeBackward1)."""
 import math
 import warnings
+from functools import partial
 
 import numpy as np
+import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -302,6 +307,97 @@ def _max_windows(x, flat, valid, outs, n):
     return val.reshape(shape), idx.astype(jnp.int64).reshape(shape)
 
 
+# ---------------------------------------------------------------- strided windows
+
+def _pad_to(x, n, outs, k, s, p, d, fill):
+    """x padded with fill so that window o starts at o * s: p before, and after whatever the
+    last window needs (ceil_mode windows run past the end; an unused tail is cropped)."""
+    cfg = [(0, 0, 0)] * (x.ndim - n)
+    cfg += [(pp, (o - 1) * ss + dd * (kk - 1) + 1 - L - pp, 0)
+            for L, o, kk, ss, pp, dd in zip(x.shape[-n:], outs, k, s, p, d)]
+    return lax.pad(x, jnp.asarray(fill, x.dtype), cfg)
+
+
+def _offsets(k, d):
+    """Start of each window element in the padded input, in torch's scan order."""
+    return [tuple(i * dd for i, dd in zip(off, d)) for off in np.ndindex(*k)]
+
+
+def _strided(xp, n, start, outs, s):
+    """The element at `start` of every window of the padded input: (..., *outs)."""
+    lead = xp.ndim - n
+    end = tuple(a + (o - 1) * ss + 1 for a, o, ss in zip(start, outs, s))
+    return lax.slice(xp, (0,) * lead + start, xp.shape[:lead] + end, (1,) * lead + tuple(s))
+
+
+def _plane_index(size, pos):
+    """Flat plane index and in-bounds mask of a grid of positions (one (o_d,) array per dim)."""
+    grid = np.meshgrid(*pos, indexing="ij")
+    ok = np.logical_and.reduce([(g >= 0) & (g < L) for g, L in zip(grid, size)])
+    return np.ravel_multi_index([np.clip(g, 0, L - 1) for g, L in zip(grid, size)], size), ok
+
+
+_UNROLL = 64  # windows with more elements find their max index with one gather
+
+
+def _max_scan(x, n, outs, k, s, p, d):
+    """Max and torch's index of each window: scan it in order, taking an element when it is
+    greater than the running max or NaN (the first maximum, or the last NaN); the scan starts
+    at the window's first in-bounds element with the lowest value."""
+    size = x.shape[-n:]
+    starts = [np.arange(o) * ss - pp for o, ss, pp in zip(outs, s, p)]
+    if math.prod(k) > _UNROLL:
+        flat, valid, _ = _windows(size, starts, k, d)
+        return _max_windows(x, flat, valid, outs, n)
+    lo = jnp.asarray(_lowest(x), x.dtype)
+    xp = _pad_to(x, n, outs, k, s, p, d, lo)
+    shape = x.shape[:-n] + tuple(outs)
+    best = jnp.broadcast_to(lo, shape)
+    first = np.meshgrid(*[st + np.maximum(-st + dd - 1, 0) // dd * dd  # torch: not clipped
+                          for st, dd in zip(starts, d)], indexing="ij")
+    first = sum(g * math.prod(size[i + 1:]) for i, g in enumerate(first))
+    it = jnp.int32 if math.prod(size) < 2 ** 31 else jnp.int64
+    idx = jnp.broadcast_to(jnp.asarray(first, it), shape)
+    for start in _offsets(k, d):
+        flat, ok = _plane_index(size, [st + a for st, a in zip(starts, start)])
+        v = _strided(xp, n, start, outs, s)
+        take = jnp.asarray(ok) & ((v > best) | (v != v))
+        best = jnp.where(take, v, best)
+        idx = jnp.where(take, jnp.asarray(flat, it), idx)
+    return best, idx.astype(jnp.int64)
+
+
+def _take(x, idx, n):
+    """x[..., idx] within each plane of the last n dims."""
+    lead = x.shape[:-n]
+    flat = x.reshape(lead + (math.prod(x.shape[-n:]),))
+    at = idx.reshape(lead + (math.prod(idx.shape[-n:]),))
+    return jnp.take_along_axis(flat, at, -1).reshape(idx.shape)
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _max_pool_value(x, geom, indices):
+    """Max over each window, and torch's indices if asked (the scan), else reduce_window (NaN
+    propagates). The derivative takes the tangent at torch's index, so gradients land where
+    torch's do."""
+    if indices:
+        return _max_scan(x, *geom)
+    n, outs, k, s, p, d = geom
+    lo = np.asarray(_lowest(x), x.dtype)  # concrete: reduce_window's max monoid
+    one = (1,) * (x.ndim - n)
+    return lax.reduce_window(_pad_to(x, n, outs, k, s, p, d, lo), lo, lax.max, one + k, one + s,
+                             "VALID", window_dilation=one + d)
+
+
+@_max_pool_value.defjvp
+def _max_pool_jvp(geom, indices, primals, tangents):
+    (x,), (t,) = primals, tangents
+    out = _max_pool_value(x, geom, indices)
+    idx = out[1] if indices else _max_scan(x, *geom)[1]
+    dv = _take(t, idx, geom[0])
+    return out, (dv, np.zeros(idx.shape, jax.dtypes.float0)) if indices else dv
+
+
 def _pool_out(L, k, p, s, d, ceil):
     o = (L + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1
     if ceil and (o - 1) * s >= L + p:
@@ -330,10 +426,25 @@ def _pool_check(x, n, k, s, p, d, outs, name):
                                    f"non-empty 4D or 5D (batch mode) tensor expected for input")
     if x.ndim not in (n + 1, n + 2) or any(v == 0 for v in x.shape[1:]):
         raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
+    if name == "avg_pool3d" and any(L < kk for L, kk in zip(sp, k)):
+        raise RuntimeError(f"input image (T: {sp[0]} H: {sp[1]} W: {sp[2]}) smaller than kernel "
+                           f"size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+    # max pools bound the padding by the kernel too, after the effective kernel (but 1-d first)
+    over = name.startswith("max_pool") and any(pp > kk // 2 for kk, pp in zip(k, p))
+    if over and name == "max_pool1d":
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got "
+                           f"padding={p[0]} and kernel_size={k[0]}")
     for kk, pp, dd in zip(k, p, d):
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={pp}, kernel_size={kk} and dilation={dd}")
+    if over:
+        head = "pad should be smaller than or equal to half of kernel size, but got "
+        if n == 3:
+            raise RuntimeError(head + f"kT: {k[0]} kW: {k[2]} kH: {k[1]} padT: {p[0]} "
+                               f"padW: {p[2]} padH: {p[1]}")
+        (kh, kw), (ph, pw) = ((1,) + k)[-2:], ((0,) + p)[-2:]
+        raise RuntimeError(head + f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
     if any(o < 1 for o in outs):
         c = x.shape[-n - 1]
         raise RuntimeError(f"Given input size: ({'x'.join(map(str, (c,) + sp))}). Calculated "
@@ -341,28 +452,28 @@ def _pool_check(x, n, k, s, p, d, outs, name):
                            "is too small")
 
 
-def _pool_grid(x, n, k, s, p, d, ceil, name):
+def _pool_outs(x, n, k, s, p, d, ceil, name):
+    """The checked output size of a pooling."""
     sp = x.shape[-n:]
-    outs = [_pool_out(L, kk, pp, ss, dd, ceil) for L, kk, pp, ss, dd in zip(sp, k, p, s, d)]
+    outs = tuple(_pool_out(L, kk, pp, ss, dd, ceil) for L, kk, pp, ss, dd in zip(sp, k, p, s, d))
     _pool_check(x, n, k, s, p, d, outs, name)
-    starts = [np.arange(o) * ss - pp for o, ss, pp in zip(outs, s, p)]
-    return _windows(sp, starts, k, d)
+    return outs
 
 
 # ---------------------------------------------------------------- max pooling
 
-def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n, name):
-    flat, valid, outs = _pool_grid(input, n, kernel_size, stride, padding, dilation, ceil_mode,
-                                   name)
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, indices, n, name):
+    outs = _pool_outs(input, n, kernel_size, stride, padding, dilation, ceil_mode, name)
     if input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.complexfloating):
         _not_impl(f"max_pool{max(n, 2)}d", input)
-    return _max_windows(input, flat, valid, outs, n)
+    return _max_pool_value(input, (n, outs, kernel_size, stride, padding, dilation), indices)
 
 
 for _n in (1, 2, 3):
-    def _mp(input, kernel_size, stride, padding, dilation, ceil_mode, _n=_n):
-        return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, _n,
-                         f"max_pool{_n}d")
+    def _mp(input, kernel_size, stride, padding, dilation, ceil_mode, indices, _n=_n):
+        name = "max_pool1d_with_indices" if _n == 1 and indices else f"max_pool{_n}d"
+        return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, indices, _n,
+                         name)
     op(promote=False, method=False, function=False, name=f"_max_pool{_n}d",
        grad="SqueezeBackward1" if _n == 1 else f"MaxPool{_n}DWithIndicesBackward0")(_mp)
 
@@ -408,8 +519,8 @@ def _max_pool_nd(n, input, kernel_size, stride, padding, dilation, ceil_mode, re
     if n == 1 and not return_indices and not input.dtype.is_floating_point:
         raise NotImplementedError(f'"max_pool1d_impl" not implemented for '
                                   f"'{D.SCALAR_NAME[input.dtype]}'")
-    out, idx = call(OPS[f"_max_pool{n}d"], (input,), (k, s, p, d, bool(ceil_mode)))
-    return (out, idx) if return_indices else out
+    return call(OPS[f"_max_pool{n}d"], (input,), (k, s, p, d, bool(ceil_mode),
+                                                 bool(return_indices)))
 
 
 def _max_pool_fn(n, both):
@@ -431,32 +542,30 @@ for _n in (1, 2, 3):
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override, n):
     one = (1,) * n
-    flat, valid, outs = _pool_grid(input, n, kernel_size, stride, padding, one, ceil_mode,
-                                   f"avg_pool{n}d")
-    if input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.complexfloating):
-        _not_impl(f"avg_pool{n}d", input)
+    outs = _pool_outs(input, n, kernel_size, stride, padding, one, ceil_mode, f"avg_pool{n}d")
+    if not (jnp.issubdtype(input.dtype, jnp.floating) or input.dtype == jnp.int64):
+        # torch's avg_pool1d runs the 2-d kernel
+        _not_impl("avg_pool3d_out_frame" if n == 3 else "avg_pool2d", input)
+    div = np.ones(outs)
+    for d in range(n):  # the window clipped to the padded input, or to the input
+        L, p = input.shape[-n + d], padding[d]
+        st = np.arange(outs[d]) * stride[d] - p
+        en = np.minimum(st + kernel_size[d], L + (p if count_include_pad else 0))
+        shape = [1] * n
+        shape[d] = outs[d]
+        div = div * (en - (st if count_include_pad else np.maximum(st, 0))).reshape(shape)
     if divisor_override:
-        div = np.full(flat.shape[0], float(divisor_override))
-    elif count_include_pad:
-        div = 1
-        for d in range(n):  # window clipped to the padded input, per dim
-            st = np.arange(outs[d]) * stride[d] - padding[d]
-            en = np.minimum(st + kernel_size[d], input.shape[-n + d] + padding[d])
-            shape = [1] * n
-            shape[d] = outs[d]
-            div = div * (en - st).reshape(shape)
-        div = np.broadcast_to(div, outs).reshape(-1)
-    else:
-        div = valid.sum(-1)
-    w = jnp.where(jnp.asarray(valid), _gather(input, flat, n), jnp.zeros((), input.dtype))
+        div = np.full(outs, float(divisor_override))
+    acc = (jnp.float32 if input.dtype in (jnp.float16, jnp.bfloat16) else input.dtype) \
+        if _isf(input) else jnp.int64
+    xp = _pad_to(input.astype(acc), n, outs, kernel_size, stride, padding, one, 0)
+    lead = (1,) * (input.ndim - n)
+    s = lax.reduce_window(xp, np.zeros((), acc), lax.add, lead + kernel_size, lead + stride,
+                          "VALID")
     if _isf(input):
-        s = w.sum(-1, dtype=jnp.float32 if input.dtype in (jnp.float16, jnp.bfloat16) else None)
-        r = (s / jnp.asarray(div, s.dtype)).astype(input.dtype)
-    else:
-        s = w.astype(jnp.int64).sum(-1)
-        dv = jnp.asarray(div.astype(np.int64))
-        r = (jnp.sign(s) * jnp.sign(dv) * (jnp.abs(s) // jnp.abs(dv))).astype(input.dtype)
-    return r.reshape(input.shape[:-n] + tuple(outs))
+        return (s / jnp.asarray(div, acc)).astype(input.dtype)
+    dv = jnp.asarray(div.astype(np.int64))
+    return (jnp.sign(s) * jnp.sign(dv) * (jnp.abs(s) // jnp.abs(dv))).astype(input.dtype)
 
 
 for _n in (1, 2, 3):
@@ -523,6 +632,13 @@ def _adaptive_grid(x, n, output_size, name):
     return flat, valid, outs
 
 
+def _uniform(size, outs):
+    """The window size when adaptive windows are all equal and disjoint, else None."""
+    if all(o > 0 and L % o == 0 for L, o in zip(size, outs)):
+        return tuple(L // o for L, o in zip(size, outs))
+    return None
+
+
 def _adaptive_avg_grad(n):
     # torch takes a mean over the spatial dims when every output size is 1
     def name(key):
@@ -537,6 +653,11 @@ for _n in (1, 2, 3):
         flat, valid, outs = _adaptive_grid(input, _n, output_size, f"adaptive_avg_pool{_n}d")
         if not _isf(input):
             _not_impl("adaptive_avg_pool3d_cpu" if _n == 3 else "adaptive_avg_pool2d", input)
+        k = _uniform(input.shape[-_n:], outs)
+        if k:  # equal windows: a mean over split axes
+            split = sum(((o, kk) for o, kk in zip(outs, k)), ())
+            r = input.reshape(input.shape[:-_n] + split)
+            return r.mean(tuple(range(input.ndim - _n + 1, input.ndim + _n, 2)))
         w = jnp.where(jnp.asarray(valid), _gather(input, flat, _n), jnp.zeros((), input.dtype))
         r = w.sum(-1) / jnp.asarray(valid.sum(-1), input.dtype)
         return r.reshape(input.shape[:-_n] + tuple(outs))
@@ -545,6 +666,9 @@ for _n in (1, 2, 3):
         flat, valid, outs = _adaptive_grid(input, _n, output_size, f"adaptive_max_pool{_n}d")
         if not _isf(input):
             _not_impl("adaptive_max_pool3d_cpu" if _n == 3 else "adaptive_max_pool2d", input)
+        k = _uniform(input.shape[-_n:], outs)
+        if k:  # equal windows: max pooling with stride = kernel
+            return _max_pool_value(input, (_n, tuple(outs), k, k, (0,) * _n, (1,) * _n), True)
         return _max_windows(input, flat, valid, outs, _n)
     op(promote=False, method=False, function=False, name=f"_adaptive_avg_pool{_n}d",
        grad=_adaptive_avg_grad(_n))(_aap)
@@ -812,10 +936,8 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 # ---------------------------------------------------------------- unfold / fold
 
 def _col_grid(size, k, d, p, s):
-    outs = [(L + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for L, kk, dd, pp, ss in
-            zip(size, k, d, p, s)]
-    starts = [np.arange(max(o, 0)) * ss - pp for o, ss, pp in zip(outs, s, p)]
-    return _windows(size, starts, k, d) if all(o > 0 for o in outs) else (None, None, outs)
+    return tuple((L + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for L, kk, dd, pp, ss in
+                 zip(size, k, d, p, s))
 
 
 @op(promote=False, method=False, function=False, name="_im2col", grad="Im2ColBackward0")
@@ -823,8 +945,8 @@ def _im2col(input, kernel_size, dilation, padding, stride):
     if input.ndim not in (3, 4) or any(v == 0 for v in input.shape[1:]):
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
                            f"other non-zero dimensions for input, but got: {list(input.shape)}")
-    flat, valid, outs = _col_grid(input.shape[-2:], kernel_size, dilation, padding, stride)
-    if flat is None:
+    outs = _col_grid(input.shape[-2:], kernel_size, dilation, padding, stride)
+    if min(outs) < 1:
         raise RuntimeError(f"Given input with spatial size ({input.shape[-2]}, "
                            f"{input.shape[-1]}), kernel_size=({kernel_size[0]}, {kernel_size[1]}), "
                            f"dilation=({dilation[0]}, {dilation[1]}), padding=({padding[0]}, "
@@ -832,10 +954,10 @@ def _im2col(input, kernel_size, dilation, padding, stride):
                            f"({outs[0]}, {outs[1]}), but its components must be at least one.")
     if not _isf(input) and input.dtype != jnp.bool_:
         _not_impl("im2col_out_cpu", input)
-    w = jnp.where(jnp.asarray(valid), _gather(input, flat, 2), jnp.zeros((), input.dtype))
-    # (..., C, L, K) -> (..., C*K, L)
-    w = jnp.swapaxes(w, -1, -2)
-    return w.reshape(input.shape[:-3] + (w.shape[-3] * w.shape[-2], w.shape[-1]))
+    xp = _pad_to(input, 2, outs, kernel_size, stride, padding, dilation, 0)
+    cols = jnp.stack([_strided(xp, 2, start, outs, stride)
+                      for start in _offsets(kernel_size, dilation)], -3)  # (..., C, K, *outs)
+    return cols.reshape(input.shape[:-3] + (cols.shape[-4] * cols.shape[-3], outs[0] * outs[1]))
 
 
 @op(promote=False, method=False, function=False, name="_col2im", grad="Col2ImBackward0")
@@ -848,9 +970,8 @@ def _col2im(input, output_size, kernel_size, dilation, padding, stride):
         raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product of "
                            f"kernel_size, but got input.size(1)={input.shape[-2]} and "
                            f"kernel_size=({kernel_size[0]}, {kernel_size[1]}).")
-    flat, valid, outs = _col_grid(output_size, kernel_size, dilation, padding, stride)
-    nblocks = outs[0] * outs[1] if flat is not None else 0
-    if flat is None or nblocks != input.shape[-1]:
+    outs = _col_grid(output_size, kernel_size, dilation, padding, stride)
+    if min(outs) < 1 or outs[0] * outs[1] != input.shape[-1]:
         raise RuntimeError(f"Given output_size=({output_size[0]}, {output_size[1]}), "
                            f"kernel_size=({kernel_size[0]}, {kernel_size[1]}), dilation=("
                            f"{dilation[0]}, {dilation[1]}), padding=({padding[0]}, {padding[1]}), "
@@ -863,14 +984,17 @@ def _col2im(input, output_size, kernel_size, dilation, padding, stride):
     if input.dtype == jnp.bool_:  # sums of bools: any
         return _col2im(input.astype(jnp.float32), output_size, kernel_size, dilation, padding,
                        stride) != 0
-    lead = input.shape[:-2]
-    c = input.shape[-2] // kk
-    cols = jnp.swapaxes(input.reshape(lead + (c, kk, input.shape[-1])), -1, -2)  # (..., C, L, K)
-    cols = jnp.where(jnp.asarray(valid), cols, jnp.zeros((), input.dtype))
-    size = output_size[0] * output_size[1]
-    out = jnp.zeros(lead + (c, size), input.dtype)
-    out = out.at[..., jnp.asarray(flat)].add(cols)
-    return out.reshape(lead + (c,) + tuple(output_size))
+    lead = input.shape[:-2] + (input.shape[-2] // kk,)
+    # one piece per window element (a split: its gradient is one concatenation, not K pads)
+    pieces = lax.split(input.reshape(lead + (kk,) + outs), (1,) * kk, len(lead))
+    out = jnp.zeros(lead + tuple(output_size), input.dtype)
+    for piece, start in zip(pieces, _offsets(kernel_size, dilation)):
+        # element `start` of every block, spread at the stride into the (cropped) output
+        cfg = [(0, 0, 0)] * len(lead)
+        for a, o, L, pp, ss in zip(start, outs, output_size, padding, stride):
+            cfg.append((a - pp, L - (a - pp) - (o - 1) * ss - 1, ss - 1))
+        out = out + lax.pad(piece.reshape(lead + outs), jnp.zeros((), input.dtype), cfg)
+    return out
 
 
 def _pair(v):
