@@ -276,3 +276,11 @@ def test_torch_saved_state_dict_loads_and_continues(tmp_path):
         jo.step()
     _close(tp, jp)
     assert float(jo.state[jp]["step"]) == 5.0
+
+
+def test_differentiable_step_is_refused_not_ignored():
+    p = torchjax.ones(2).requires_grad_(True) * 1
+    opt = torchjax.optim.SGD([p], lr=0.1, differentiable=True)
+    p.grad = torchjax.ones(2)
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
+        opt.step()

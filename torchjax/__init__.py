@@ -39,7 +39,12 @@ from ._api import (is_tensor, is_storage, is_floating_point, is_complex, is_nonz
                    result_type, set_num_threads, get_num_threads, set_num_interop_threads,
                    get_num_interop_threads, use_deterministic_algorithms,
                    are_deterministic_algorithms_enabled,
-                   is_deterministic_algorithms_warn_only_enabled, compile)
+                   is_deterministic_algorithms_warn_only_enabled, compile,
+                   set_float32_matmul_precision, get_float32_matmul_precision,
+                   set_default_device, get_default_device, set_warn_always,
+                   is_warn_always_enabled, typename, set_default_tensor_type, set_flush_denormal)
+from .autograd.anomaly_mode import (set_anomaly_enabled, is_anomaly_enabled,
+                                    is_anomaly_check_nan_enabled)
 from . import _namespace
 from ._namespace import *  # noqa: F401,F403  (ops generated from the op table)
 
@@ -75,3 +80,10 @@ from .random import (manual_seed, seed, initial_seed, get_rng_state, set_rng_sta
                      Generator, default_generator)
 from . import optim, utils, serialization  # noqa: E402
 from .serialization import *  # noqa: F401,F403,E402  (save, load)
+
+from . import amp, cpu  # noqa: E402
+from .cuda import amp as _cuda_amp  # noqa: E402,F401  (torch.cuda.amp)
+from .amp import autocast  # noqa: E402
+from .amp.autocast_mode import STATE_FUNCTIONS as _AMP_STATE  # noqa: E402
+globals().update(_AMP_STATE)  # is_autocast_enabled, set_autocast_dtype, ... (torch.*)
+del _AMP_STATE

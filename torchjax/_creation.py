@@ -44,7 +44,12 @@ def _to_host(data):
     return data
 
 
+DEFAULT_DEVICE = [None]  # torch.set_default_device: factories without device= place here
+
+
 def _place(arr, device):
+    if device is None:
+        device = DEFAULT_DEVICE[0]
     if device is not None:
         d = device if isinstance(device, _device_cls) else _device_cls(device)
         if d.type != "cpu":

@@ -3,6 +3,8 @@
 Every read of a tensor's array goes through ``_value`` and every write through ``_assign``.
 Ops are installed onto the class from the op table (``_ops``); only what is not an op lives here.
 """
+import gc
+import sys
 import warnings
 
 import jax
@@ -11,7 +13,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._size import Size, device, torch_device, jax_device, CPU
-from ._views import Storage, ViewMeta, gather, scatter, meta_of, contiguous_strides
+from ._views import Storage, ViewMeta, gather, scatter, meta_of, contiguous_strides, is_whole
 from ._grad_state import STATE
 
 _new = object.__new__
@@ -33,6 +35,8 @@ class Tensor:
     _retains = False
     _inference = False
     _is_param = False
+    _cm = None          # a view torch refuses to write in place under autograd: (kind, output nr)
+    _regen = None       # (view_as_real|view_as_complex, its input): replayed by _regen_view
     __array_priority__ = 1000
 
     # ---- value accessors: the only places that touch the array ----
@@ -105,22 +109,20 @@ class Tensor:
         return self.numel() * self.dtype.itemsize
 
     def stride(self, dim=None):
-        shape, stride, _, comp = meta_of(self)
-        if comp is not None:
-            stride = tuple(2 * s for s in stride)
+        stride = meta_of(self)[1]
         from ._ops._util import wrap_dim
         return stride if dim is None else stride[wrap_dim(dim, len(stride))]
 
     def storage_offset(self):
-        _, _, off, comp = meta_of(self)
-        return off * 2 + (comp == "imag") if comp else off
+        vm = self._vm
+        return 0 if vm is None else vm.offset
 
     def is_contiguous(self, memory_format=None):
-        shape, stride, _, comp = meta_of(self)
-        if comp:
-            return False
+        vm = self._vm
+        if vm is None:
+            return True
         expect = 1
-        for n, s in zip(reversed(shape), reversed(stride)):
+        for n, s in zip(reversed(vm.shape), reversed(vm.stride)):
             if n != 1:
                 if s != expect:
                     return False
@@ -456,28 +458,64 @@ class Tensor:
         return call(OPS["_to_copy"], (self,), (dtype,))
 
     def resize_(self, *sizes, memory_format=None):
-        """Keep the leading elements in row-major order; new elements are zero (torch leaves them
-        uninitialised)."""
+        """torch's resize_: a contiguous layout at the same storage offset over the same storage,
+        which grows in place (aliases keep sharing it) when the new size does not fit. Grown
+        elements are zero (torch leaves them uninitialised)."""
         from ._ops._util import shape_arg
         shape = shape_arg(sizes)
-        if self._rg and self._grad_fn is None and STATE.enabled:
+        if self._rg:
             raise RuntimeError("cannot resize variables that require grad")
-        flat = jnp.ravel(self._value)
+        if any(s < 0 for s in shape):
+            raise RuntimeError("numel: integer multiplication overflow")
+        _, _, off, comp = meta_of(self)
+        st = self._st
         n = int(np.prod(shape))
-        flat = flat[:n] if n <= flat.size else jnp.concatenate(
-            [flat, jnp.zeros(n - flat.size, flat.dtype)])
-        self._st, self._vm, self._vv, self._base = Storage(flat.reshape(shape)), None, -1, None
+        need = (off + n) * (comp or st.value.dtype).itemsize if n else 0
+        rsize = st.value.dtype.itemsize
+        if need > st.value.size * rsize:
+            _grow(st, self, -(-need // rsize))
+            if off == 0 and comp is None and n == st.value.size:
+                st.value = st.value.reshape(shape)
+        stride = contiguous_strides(shape)
+        self._vm = None if is_whole(st.value.shape, shape, stride, off, comp) else \
+            ViewMeta(shape, stride, off, comp)
+        st.version += 1
+        self._vv = -1
         return self
 
     def resize_as_(self, other, memory_format=None):
         return self.resize_(other.shape)
 
     def set_(self, source=None, storage_offset=0, size=None, stride=None):
-        """Make this tensor alias source (a Tensor), like torch's set_(Tensor)."""
+        """torch's set_: alias source (a Tensor: its layout, or the given one over its storage; a
+        storage from untyped_storage(): its bytes read as this tensor's dtype)."""
+        from .autograd.graph import check_inplace
+        check_inplace(self)
+        dt = self._value.dtype
         if source is None:
-            self._st, self._vm, self._vv = Storage(jnp.zeros((0,), self._value.dtype)), None, -1
+            st, layout = Storage(jnp.zeros((0,), dt)), None
+        elif isinstance(source, Tensor):
+            if source.dtype is not self.dtype:
+                from ._ops.indexing import _CTYPE
+                raise RuntimeError(f"Could not set tensor of type {_CTYPE[source.dtype]} to a "
+                                   f"tensor of type {_CTYPE[self.dtype]}")
+            st, layout = source._st, (None if size is None else (storage_offset, size, stride))
         else:
-            self._st, self._vm, self._vv = source._st, source._vm, -1
+            st = source
+            layout = (storage_offset, size if size is not None else
+                      (st.value.size * st.value.dtype.itemsize // dt.itemsize,), stride)
+        self._st, self._vv, self._base, self._cm, self._regen = st, -1, None, None, None
+        if layout is None:
+            self._vm = None if source is None else source._vm
+            return self
+        off, size = layout[0], tuple(layout[1])
+        stride = contiguous_strides(size) if layout[2] is None else tuple(layout[2])
+        if len(size) != len(stride):
+            raise RuntimeError(f"unequal size length ({len(size)}) and stride length "
+                               f"({len(stride)})")
+        comp = None if dt == st.value.dtype else dt
+        self._vm = None if is_whole(st.value.shape, size, stride, off, comp) else \
+            ViewMeta(size, stride, off, comp)
         return self
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False, **kw):
@@ -516,6 +554,25 @@ def _parse_to(t, args, kwargs):
     return (device(dev) if dev is not None else None), dtype, copy
 
 
+def _grow(st, keep, n):
+    """Enlarge storage st in place to n root elements (a flat array, zeros appended). Other
+    tensors reading it whole (detach, .data, set_) keep their shape through a layout."""
+    old = st.value
+    if sys.getrefcount(st) > 4:  # referenced beyond keep and this call: find the aliases
+        found = []
+        for o in gc.get_referrers(st):
+            if isinstance(o, dict):
+                found += [t for t in gc.get_referrers(o) if isinstance(t, Tensor) and
+                          getattr(t, "__dict__", None) is o]
+            elif isinstance(o, Tensor):
+                found.append(o)
+        for t in found:
+            if t is not keep and t._st is st and t._vm is None:
+                t._vm = ViewMeta(old.shape, contiguous_strides(old.shape), 0)
+                t._vc, t._vv = old, st.version
+    st.value = jnp.concatenate([old.reshape(-1), jnp.zeros(n - old.size, old.dtype)])
+
+
 def wrap(arr, requires_grad=False):
     """A new root Tensor owning ``arr``."""
     t = _new(Tensor)
@@ -532,16 +589,23 @@ def _alias(src, cls=Tensor):
     return t
 
 
-def view_of(src, arr, shape, stride, offset, comp=None):
-    """A view tensor over src's storage with the given layout; arr is its current value."""
+def view_of(src, arr, shape, stride, offset):
+    """A view tensor over src's storage with the given layout (in elements of arr's dtype);
+    arr is its current value."""
     t = _new(Tensor)
     st = src._st
     t._st = st
-    root_shape = st.value.shape
-    whole = comp is None and offset == 0 and tuple(shape) == tuple(root_shape) and \
-        tuple(stride) == contiguous_strides(root_shape)
+    root = st.value
+    comp = None if arr.dtype == root.dtype else arr.dtype
+    whole = comp is None and offset == 0 and tuple(shape) == tuple(root.shape) and \
+        tuple(stride) == contiguous_strides(root.shape)
     if not whole:
         t._vm = ViewMeta(shape, stride, offset, comp)
         t._vc, t._vv = arr, st.version
     t._base = src._base if src._base is not None else src
+    if not STATE.enabled:  # like torch: still requires grad, but no gradient reaches it
+        t._cm = ("no_grad", 0)
+        t._rg = src._rg
+    elif src._cm is not None:
+        t._cm = (src._cm[0], 0)
     return t

@@ -1,10 +1,14 @@
 """Views: torch's (shape, stride, offset) metadata over one shared storage array.
 
 A root tensor owns ``Storage.value`` (a jax array in its own shape). A view keeps a ``ViewMeta``
-(strides in elements of the root) and reads/writes the root through a flat index map, so writes
-through any alias reach every other alias, and ``stride()``/``is_contiguous()`` match torch.
+(strides in elements of the view's own dtype) and reads/writes the root through a flat index map,
+so writes through any alias reach every other alias, and ``stride()``/``is_contiguous()`` match
+torch. ``comp`` is the view's element dtype when it differs from the root's (``.real``/``.imag``,
+``view_as_real``/``view_as_complex``, ``view(dtype)``): the root's bytes are then reinterpreted as
+a flat array of that dtype (``to_units``) before indexing, and written back (``from_units``).
 """
 import math
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -44,17 +48,36 @@ class ViewMeta:
         self._idx = None
         self._overlap = None
 
+    def np_index(self):
+        """Flat storage indices (in elements of the view's dtype) of every element (numpy)."""
+        idx = np.full((), self.offset, np.int64)
+        for n, s in zip(self.shape, self.stride):
+            idx = idx[..., None] + np.arange(n, dtype=np.int64) * s
+        return np.broadcast_to(idx, self.shape).reshape(-1)
+
     def index_map(self):
-        """Flat root indices of every element, as a device array (cached)."""
+        """np_index as a device array (cached)."""
         if self._idx is None:
-            idx = np.full((), self.offset, np.int64)
-            for d, (n, s) in enumerate(zip(self.shape, self.stride)):
-                idx = idx[..., None] + np.arange(n, dtype=np.int64) * s
-            idx = np.broadcast_to(idx, self.shape)
+            idx = self.np_index()
             self._overlap = not _non_overlapping(self.shape, self.stride) and \
                 idx.size > 1 and np.unique(idx).size != idx.size
-            self._idx = jnp.asarray(idx.reshape(-1))
+            self._idx = jnp.asarray(idx)
         return self._idx
+
+
+def index_in_base(vm, dt, base_vm, base_dt):
+    """Flat indices of a view's elements (layout vm, dtype dt) among the elements of its base's
+    bytes read as dt, for a base that is itself strided (base_vm, dtype base_dt)."""
+    vsz, bsz = np.dtype(dt).itemsize, np.dtype(base_dt).itemsize
+    bb = (base_vm.np_index()[:, None] * bsz + np.arange(bsz)).reshape(-1)
+    vb = vm.np_index() * vsz
+    inv = np.full(max(bb.max(initial=0), vb.max(initial=0)) + 1, -1, np.int64)
+    inv[bb] = np.arange(bb.size)
+    rel = inv[vb]
+    if (rel < 0).any() or (rel % vsz).any():
+        raise RuntimeError("torchjax: a view reaching outside its strided base (as_strided) "
+                           "cannot be read or written through that base")
+    return jnp.asarray(rel // vsz)
 
 
 def meta_of(t):
@@ -71,18 +94,95 @@ def is_whole(root_shape, shape, stride, offset, comp):
         tuple(stride) == contiguous_strides(shape)
 
 
+# ---- reinterpreting bytes: torch's view(dtype) ----
+def _raw(x):
+    """x as an array of a bitcastable dtype: complex -> (..., 2) floats, bool -> uint8."""
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        return jnp.stack([jnp.real(x), jnp.imag(x)], -1)
+    return x.astype(jnp.uint8) if x.dtype == jnp.bool_ else x
+
+
+def _to_bytes(x):
+    """(...,) -> (..., itemsize) uint8."""
+    n = x.dtype.itemsize
+    b = jax.lax.bitcast_convert_type(_raw(x), jnp.uint8)
+    return b.reshape(x.shape + (n,))
+
+
+def _from_bytes(b, dt):
+    """(..., itemsize) uint8 -> (...,) of dt."""
+    dt = np.dtype(dt)
+    lead = b.shape[:-1]
+    if dt == np.bool_:
+        return b[..., 0] != 0
+    if dt.kind == "c":
+        f = _from_bytes(b.reshape(lead + (2, dt.itemsize // 2)), _part(dt))
+        return jax.lax.complex(f[..., 0], f[..., 1])
+    if dt.itemsize == 1:
+        return jax.lax.bitcast_convert_type(b[..., 0], dt)
+    return jax.lax.bitcast_convert_type(b, dt)
+
+
+def bitcast(x, dt):
+    """torch's view(dtype) values: the bytes of each last-dim row read as dt (sizes scale)."""
+    dt = np.dtype(dt)
+    if x.dtype == dt:
+        return x
+    b = _to_bytes(x)
+    if x.ndim == 0:
+        return _from_bytes(b, dt)
+    row = x.shape[-1] * x.dtype.itemsize
+    return _from_bytes(b.reshape(x.shape[:-1] + (row // dt.itemsize, dt.itemsize)), dt)
+
+
+def _part(dt):
+    """The float dtype of a complex dtype's parts."""
+    return np.dtype(f"f{np.dtype(dt).itemsize // 2}")
+
+
+def to_units(root, dt):
+    """The root's elements as a flat array of dt (zero-padded to whole elements).
+    Complex <-> its part dtype is written differentiably (CopySlices/regenerated views)."""
+    flat, rdt, dt = root.reshape(-1), np.dtype(root.dtype), np.dtype(dt)
+    if rdt.kind == "c" and dt == _part(rdt):
+        return jnp.stack([jnp.real(flat), jnp.imag(flat)], -1).reshape(-1)
+    if dt.kind == "c" and rdt == _part(dt):
+        if flat.shape[0] % 2:
+            flat = jnp.concatenate([flat, jnp.zeros(1, flat.dtype)])
+        return jax.lax.complex(flat[0::2], flat[1::2])
+    b = _to_bytes(flat).reshape(-1)
+    pad = -b.shape[0] % dt.itemsize
+    if pad:
+        b = jnp.concatenate([b, jnp.zeros(pad, jnp.uint8)])
+    return _from_bytes(b.reshape(-1, dt.itemsize), dt)
+
+
+def from_units(units, root):
+    """Inverse of to_units: the flat units written back into an array like root."""
+    rdt, dt, n = np.dtype(root.dtype), np.dtype(units.dtype), root.size
+    if rdt.kind == "c" and dt == _part(rdt):
+        u = units.reshape(-1, 2)
+        return jax.lax.complex(u[:, 0], u[:, 1]).reshape(root.shape)
+    if dt.kind == "c" and rdt == _part(dt):
+        return jnp.stack([jnp.real(units), jnp.imag(units)], -1).reshape(-1)[:n].reshape(root.shape)
+    b = _to_bytes(units).reshape(-1)[:n * rdt.itemsize]
+    return _from_bytes(b.reshape(n, rdt.itemsize), rdt).reshape(root.shape)
+
+
 @jax.jit
 def _gather_flat(root, idx):
     return root.reshape(-1)[idx]
 
 
+@partial(jax.jit, static_argnums=2)
+def _gather_units(root, idx, dt):
+    return to_units(root, dt)[idx]
+
+
 def gather(root, vm):
-    out = _gather_flat(root, vm.index_map()).reshape(vm.shape)
-    if vm.comp == "real":
-        return jnp.real(out)
-    if vm.comp == "imag":
-        return jnp.imag(out)
-    return out
+    if vm.comp is None:
+        return _gather_flat(root, vm.index_map()).reshape(vm.shape)
+    return _gather_units(root, vm.index_map(), vm.comp).reshape(vm.shape)
 
 
 @jax.jit
@@ -90,18 +190,10 @@ def _scatter_flat(root, idx, src):
     return root.reshape(-1).at[idx].set(src.reshape(-1).astype(root.dtype)).reshape(root.shape)
 
 
-@jax.jit
-def _scatter_real(root, idx, src):
-    flat = root.reshape(-1)
-    new = jax.lax.complex(src.reshape(-1).astype(flat.real.dtype), flat[idx].imag)
-    return flat.at[idx].set(new).reshape(root.shape)
-
-
-@jax.jit
-def _scatter_imag(root, idx, src):
-    flat = root.reshape(-1)
-    new = jax.lax.complex(flat[idx].real, src.reshape(-1).astype(flat.real.dtype))
-    return flat.at[idx].set(new).reshape(root.shape)
+@partial(jax.jit, static_argnums=3)
+def _scatter_units(root, idx, src, dt):
+    units = to_units(root, dt).at[idx].set(src.reshape(-1).astype(dt))
+    return from_units(units, root)
 
 
 def scatter(root, vm, src):
@@ -110,8 +202,10 @@ def scatter(root, vm, src):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
                            "refers to a single memory location. Please clone() the tensor before "
                            "performing the operation.")
-    fn = {None: _scatter_flat, "real": _scatter_real, "imag": _scatter_imag}[vm.comp]
-    return fn(root, idx, jnp.broadcast_to(src, vm.shape))
+    src = jnp.broadcast_to(src, vm.shape)
+    if vm.comp is None:
+        return _scatter_flat(root, idx, src)
+    return _scatter_units(root, idx, src, vm.comp)
 
 
 # ---- stride rules of torch's view ops: (shape, stride, offset) -> (shape, stride, offset) ----

@@ -3,6 +3,7 @@ import jax
 import jax.numpy as jnp
 
 from .registry import op
+from .._views import to_units, from_units
 
 
 @op(promote=False, function=False, method=False, grad="ToCopyBackward0", saves=())
@@ -29,15 +30,19 @@ def contiguous_copy(input):
 
 @op(tensors=("input", "src", "idx"), promote=False, function=False, method=False,
     grad="CopySlices", saves=())
-def _copy_slices(input, src, idx):
+def _copy_slices(input, src, idx, comp=None):
+    """input with the view's elements (flat indices idx, in elements of dtype comp) set to src."""
+    if comp is not None:
+        return from_units(to_units(input, comp).at[idx].set(src.reshape(-1).astype(comp)), input)
     flat = input.reshape(-1)
     return flat.at[idx].set(src.reshape(-1).astype(input.dtype)).reshape(input.shape)
 
 
 @op(tensors=("input", "idx"), promote=False, function=False, method=False,
     grad="AsStridedBackward0", saves=())
-def _view_read(input, idx, shape):
-    return input.reshape(-1)[idx].reshape(shape)
+def _view_read(input, idx, shape, comp=None):
+    flat = input.reshape(-1) if comp is None else to_units(input, comp)
+    return flat[idx].reshape(shape)
 
 
 @op(tensors=("input", "src"), promote=False, function=False, method=False, inplace=True,

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, wrap
+from .._views import ViewMeta
 from ._util import wrap_dim, broadcast_shapes
 from .registry import op, composite, call, OPS, NAMESPACES, _inplace
 from .shape import _slice_range
@@ -1298,19 +1299,27 @@ def _nonzero_np(input):
                                                                               np.int64)
 
 
+def _nonzero_strided(input):
+    """nonzero's (N, ndim) result in torch's layout: strides (1, N) over an (ndim, N) storage."""
+    nz = _nonzero_np(input)
+    t = wrap(jnp.asarray(np.ascontiguousarray(nz.T)))
+    t._vm = ViewMeta(nz.shape, (1, nz.shape[0]), 0)
+    t._vc, t._vv = jnp.asarray(nz), t._st.version
+    return t
+
+
 @composite()
 def nonzero(input, *, out=None, as_tuple=False):
-    if as_tuple:
-        a = _np(input)
-        if a.ndim == 0:
-            return (wrap(jnp.zeros((1 if a != 0 else 0,), jnp.int64)),)
-        return tuple(wrap(jnp.asarray(ix.astype(np.int64))) for ix in np.nonzero(a))
-    return _into(out, wrap(jnp.asarray(_nonzero_np(input))))
+    if as_tuple:  # torch: nonzero().unbind(1), of a 0-d input unsqueezed
+        return _nonzero_strided(input.unsqueeze(0) if input.dim() == 0 else input).unbind(1)
+    if out is not None:
+        return _into(out, wrap(jnp.asarray(_nonzero_np(input))))
+    return _nonzero_strided(input)
 
 
 @composite()
 def argwhere(input):
-    return wrap(jnp.asarray(_nonzero_np(input)))
+    return _nonzero_strided(input)
 
 
 @composite()
@@ -1342,12 +1351,12 @@ def where(condition, input=None, other=None, *, out=None):
 
 # ---------------------------------------------------------------- complex parts (views)
 
-def _real_meta(sh, st, off, comp):
-    return sh, st, off, "real"
+def _real_meta(sh, st, off, comp):  # complex elements -> their float parts
+    return sh, tuple(2 * s for s in st), 2 * off, comp
 
 
 def _imag_meta(sh, st, off, comp):
-    return sh, st, off, "imag"
+    return sh, tuple(2 * s for s in st), 2 * off + 1, comp
 
 
 @op(promote=False, view=_real_meta, method=False, saves=(), grad="SelectBackward0",

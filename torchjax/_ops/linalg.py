@@ -19,7 +19,7 @@ from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, wrap
 from ._util import wrap_dim, wrap_dims, broadcast_shapes
-from .registry import op, composite, call, OPS, NAMESPACES, METHODS
+from .registry import op, composite, call, OPS, NAMESPACES, METHODS, AUTOCAST
 
 HI = lax.Precision.HIGHEST
 
@@ -296,6 +296,8 @@ def _should_fold(t1, t2, has_out):
 
 @composite()
 def matmul(input, other, *, out=None):
+    if AUTOCAST[0] is not None and out is None:  # autocast's policy is matmul's, not dot's/mv's
+        (input, other), _ = AUTOCAST[0](OPS["_matmul"], (input, other), ("",))
     d1, d2 = input.dim(), other.dim()
     if d1 == 0 or d2 == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "

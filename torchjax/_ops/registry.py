@@ -72,7 +72,9 @@ def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalar
     static_scalars: tensor params whose Python-number values are compiled in (pow's exponent).
     data: scalar params (add's alpha) passed as full-precision 0-d arrays, so a new value does not
         recompile; the function sees their Python type as the dtype (bool/int64/float64/complex128).
-    view: meta function (shape, stride, offset, *statics) -> (shape, stride, offset) for view ops.
+    view: meta function (shape, stride, offset, comp, *statics) -> (shape, stride, offset, comp) for
+      view ops, in elements of the input's and of the result's dtype (comp: the view's dtype when it
+      differs from its storage's; set from the result).
     returns: a return_types class for ops returning named tuples.
     """
     def register(fn):
@@ -284,8 +286,8 @@ def _forward(E, key):
 AUTOCAST = [None]  # while an autocast region is on: f(E, targs, statics) -> (targs, statics)
 
 
-def call(E, targs, statics, out=None):
-    if AUTOCAST[0] is not None:
+def call(E, targs, statics, out=None, autocast=True):
+    if AUTOCAST[0] is not None and out is None and autocast:  # no out=/in-place op autocasts
         targs, statics = AUTOCAST[0](E, targs, statics)
     for s in statics:
         if type(s) not in _PLAIN:
@@ -331,8 +333,8 @@ def call(E, targs, statics, out=None):
     multi = isinstance(res, tuple)
     if E.view is not None:
         src = targs[0]
-        shape, stride, offset, comp = E.view(*meta_of(src), *statics, *targs[1:])
-        results = [view_of(src, res, shape, stride, offset, comp)]
+        shape, stride, offset, _ = E.view(*meta_of(src), *statics, *targs[1:])
+        results = [view_of(src, res, shape, stride, offset)]
     elif multi:
         results = [wrap(o) for o in res]
     else:
@@ -431,6 +433,6 @@ def _write_out(E, out, results):
 def _inplace(E, targs, statics):
     self = targs[0]
     from ..autograd.graph import check_inplace, inplace_update
-    check_inplace(self)
-    r = call(E, targs, statics)
+    check_inplace(self, targs[1:])
+    r = call(E, targs, statics, autocast=False)
     return inplace_update(self, r)

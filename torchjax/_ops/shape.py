@@ -9,7 +9,7 @@ from jax import lax
 import numpy as np
 
 from .. import _dtype as D
-from .._views import compute_view_stride, meta_of
+from .._views import ViewMeta, bitcast, compute_view_stride, contiguous_strides, meta_of
 from ._util import wrap_dim, wrap_dims, shape_arg, broadcast_shapes as _bshapes
 from .registry import op, composite, call, OPS
 
@@ -95,9 +95,59 @@ def _view(input, *size):
 
 @composite(function=False)
 def view(input, *size, **kw):
-    if len(size) == 1 and isinstance(size[0], D.dtype):
-        raise NotImplementedError("view(dtype) is not supported by torchjax")
+    if kw.get("dtype") is not None and not size and len(kw) == 1:
+        return _view_dtype(input, kw["dtype"])
+    if size and isinstance(size[0], D.dtype):
+        if len(size) > 1 or kw:
+            got = ", ".join("torch.dtype" if isinstance(a, D.dtype) else type(a).__name__
+                            for a in size)
+            raise TypeError(f"view() received an invalid combination of arguments - got ({got}), "
+                            "but expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)"
+                            "\n")
+        return _view_dtype(input, size[0])
     return call(OPS["view"], (input,), (_varargs(size, kw, "size", "view"),))
+
+
+def _dtype_layout(shape, stride, offset, src, dst):
+    """torch's view(dtype) geometry: the last dim scales by the itemsize ratio."""
+    a, b = src.itemsize, dst.itemsize
+    if a == b:
+        return shape, stride, offset
+    what = (f"to view {D.SCALAR_NAME[src]} as {D.SCALAR_NAME[dst]} (different element sizes)")
+    if not shape:
+        raise RuntimeError(f"self.dim() cannot be 0 {what}")
+    if a > b:
+        r = a // b
+        if stride[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {stride[-1]}")
+        return (shape[:-1] + (shape[-1] * r,), tuple(s * r for s in stride[:-1]) + (1,),
+                offset * r)
+    r = b // a
+    for name, v in (("self.size(-1)", shape[-1]), ("self.storage_offset()", offset)):
+        if v % r:
+            raise RuntimeError(f"{name} must be divisible by {r} {what}, but got {v}")
+    if stride[-1] != 1:
+        raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {stride[-1]}")
+    for i, s in enumerate(stride[:-1]):
+        if s % r:
+            raise RuntimeError(f"self.stride({i}) must be divisible by {r} {what}, but got {s}")
+    return shape[:-1] + (shape[-1] // r,), tuple(s // r for s in stride[:-1]) + (1,), offset // r
+
+
+@op(**VIEW, view=lambda sh, st, off, c, dtype, src: (*_dtype_layout(sh, st, off, src, dtype), c),
+    differentiable=False, function=False, method=False, name="_view_dtype")
+def _view_dtype_op(input, dtype, src):
+    return bitcast(input, dtype.np)
+
+
+def _view_dtype(input, dtype):
+    """Tensor.view(dtype): the same bytes read as dtype. Like torch, not a view for autograd
+    (no _base, no grad) though it shares the storage."""
+    sh, st, off, _ = meta_of(input)
+    _dtype_layout(sh, st, off, input.dtype, dtype)  # torch's errors before computing
+    r = call(OPS["_view_dtype"], (input,), (dtype, input.dtype))
+    r._base = None
+    return r
 
 
 op(**VIEW, view=_view_meta, function=False, method=False, name="_reshape_alias",
@@ -113,7 +163,7 @@ def _reshape_copy(input, shape):
 def reshape(input, *shape, **kw):
     shape = _infer_size(_varargs(shape, kw, "shape", "reshape"), input.numel())
     sh, st, off, comp = meta_of(input)
-    if comp is None and _view_stride(sh, st, shape) is not None:
+    if _view_stride(sh, st, shape) is not None:
         return call(OPS["view" if input.is_contiguous() else "_reshape_alias"], (input,), (shape,))
     return call(OPS["_reshape_copy"], (input,), (shape,))
 
@@ -595,7 +645,17 @@ def _sizes_bounds(size, sizes, d):
 
 def _split_views(t, d, bounds, gname, copy=False):
     target = OPS["_slice_copy" if copy else "_slice_named"]
-    return tuple(call(target, (t,), (d, a, b, 1, gname)) for a, b in bounds)
+    res = tuple(call(target, (t,), (d, a, b, 1, gname)) for a, b in bounds)
+    return res if copy else _multi_output(res)
+
+
+def _multi_output(views):
+    """Mark the views one op returned: torch refuses in-place writes into them under autograd."""
+    from .._grad_state import STATE
+    if STATE.enabled:
+        for i, v in enumerate(views):
+            v._cm = ("multi", i)
+    return views
 
 
 def _split_dim(t, dim, what="split"):
@@ -727,8 +787,8 @@ def unbind(input, dim=0):
     if input.dim() == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = wrap_dim(dim, input.dim())
-    return tuple(call(OPS["_select_named"], (input,), (d, i, "UnbindBackward0"))
-                 for i in range(input.shape[d]))
+    return _multi_output(tuple(call(OPS["_select_named"], (input,), (d, i, "UnbindBackward0"))
+                               for i in range(input.shape[d])))
 
 
 # ---- diagonals and triangles ----
@@ -1023,8 +1083,8 @@ def roll(input, shifts, dims=()):
     return input
 
 
-@op(promote=False, saves=())
-def rot90(input, k=1, dims=(0, 1)):
+@op(promote=False, saves=(), function=False, method=False, name="rot90")
+def _rot90(input, k=1, dims=(0, 1)):
     dims = tuple(dims)
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
@@ -1035,6 +1095,26 @@ def rot90(input, k=1, dims=(0, 1)):
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
                            f"dim1 = {dims[1]}")
     return jnp.rot90(input, k, (a, b))
+
+
+@composite()
+def rot90(input, k=1, dims=(0, 1)):
+    r = call(OPS["rot90"], (input,), (k, tuple(dims)))
+    if k % 4 in (1, 3):  # torch: flip, then transpose_ the contiguous result's layout
+        a, b = (wrap_dim(d, input.dim()) for d in dims)
+        transposed_layout(r, _swap(r.dim(), a, b))
+    return r
+
+
+def transposed_layout(r, perm):
+    """Give a fresh result r torch's layout ``contiguous(shape permuted by perm).permute(perm)``
+    (its storage holds r's values in the permuted order); perm is its own inverse."""
+    v = r._st.value
+    store = jnp.transpose(v, perm)
+    cs = contiguous_strides(store.shape)
+    r._st.value = store
+    r._vm = ViewMeta(v.shape, tuple(cs[p] for p in perm), 0)
+    r._vc, r._vv = v, r._st.version
 
 
 @composite(function=False)
@@ -1206,22 +1286,58 @@ def unfold(input, dimension, size, step):
     return jnp.moveaxis(g, d + 1, -1)
 
 
-# ---- complex views (copies here: see the report) ----
-@op(promote=False, saves=(), grad="ViewAsRealBackward0")
-def view_as_real(input):
+# ---- complex views ----
+def _as_real_meta(sh, st, off, comp):
+    return sh + (2,), tuple(2 * s for s in st) + (1,), 2 * off, comp
+
+
+@op(**VIEW, view=_as_real_meta, grad="ViewAsRealBackward0", function=False, method=False,
+    name="view_as_real")
+def _view_as_real(input):
     if not jnp.issubdtype(input.dtype, jnp.complexfloating):
         raise RuntimeError("view_as_real is only supported for complex tensors")
     return jnp.stack([jnp.real(input), jnp.imag(input)], -1)
 
 
-@op(promote=False, saves=(), grad="ViewAsComplexBackward0")
-def view_as_complex(input):
+def _as_complex_meta(sh, st, off, comp):
+    if st[-1] != 1:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(s % 2 for s in st[:-1]):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if off % 2:
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    return sh[:-1], tuple(s // 2 for s in st[:-1]), off // 2, comp
+
+
+@op(**VIEW, view=_as_complex_meta, grad="ViewAsComplexBackward0", function=False,
+    method=False, name="view_as_complex")
+def _view_as_complex(input):
     if input.dtype not in (jnp.float32, jnp.float64, jnp.float16):
-        raise RuntimeError(f"view_as_complex is only supported for floating point tensors, but got "
-                           f"a tensor of scalar type: {D.SCALAR_NAME[D.from_np(input.dtype)]}")
-    if input.ndim == 0 or input.shape[-1] != 2:
+        raise RuntimeError(f"view_as_complex is only supported for half, float and double tensors, "
+                           f"but got a tensor of scalar type: "
+                           f"{D.SCALAR_NAME[D.from_np(input.dtype)]}")
+    if input.ndim == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
+    if input.dtype == jnp.float16:
+        raise RuntimeError("view_as_complex: torchjax has no complex32 (ComplexHalf) dtype")
     return jax_complex(input[..., 0], input[..., 1])
+
+
+def _dtype_view(name):
+    """view_as_real/view_as_complex: like torch, after an in-place write to their base they are
+    re-derived by replaying the op on their input (not by as_strided)."""
+    def f(input):
+        r = call(OPS[name], (input,), ())
+        r._regen = (name, input)
+        return r
+    f.__name__ = f.__qualname__ = name
+    return composite(method=False)(f)
+
+
+view_as_real = _dtype_view("view_as_real")
+view_as_complex = _dtype_view("view_as_complex")
 
 
 def jax_complex(re, im):
@@ -1260,6 +1376,111 @@ def contiguous(input, memory_format=None):
     function=False, method=False)
 def alias(input):
     return input
+
+
+# ---- as_strided: any layout over the input's storage ----
+def _as_strided_meta(sh, st, off, comp, size, stride, storage_offset, idx):
+    return size, stride, storage_offset, comp
+
+
+@op(**VIEW, view=_as_strided_meta, function=False, method=False, grad="AsStridedBackward0",
+    name="_as_strided")
+def _as_strided_op(input, size, stride, storage_offset, idx):
+    """idx: the flat positions of the result's elements among the input's (a static tuple)."""
+    return input.reshape(-1)[np.asarray(idx, np.int64)].reshape(size)
+
+
+def _as_strided_args(input, size, stride, storage_offset):
+    """as_strided's statics: the layout and its elements' positions among the input's."""
+    from .._views import index_in_base
+    size, stride = _dims_arg((size,)), _dims_arg((stride,))
+    off = input.storage_offset() if storage_offset is None else int(storage_offset)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    isz, st = input.dtype.itemsize, input._st.value
+    need = isz * (off + 1 + sum((n - 1) * s for n, s in zip(size, stride))) \
+        if math.prod(size) else 0
+    have = st.size * st.dtype.itemsize
+    if need > have:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {off}, and itemsize {isz} requiring a storage size of {need} "
+                           f"are out of bounds for storage of size {have}")
+    vm = ViewMeta(size, stride, off)
+    if input._vm is None:
+        idx = vm.np_index()
+    else:
+        dt = input._value.dtype
+        idx = np.asarray(index_in_base(vm, dt, input._vm, dt))
+    return size, stride, off, tuple(idx.tolist())
+
+
+@composite()
+def as_strided(input, size, stride, storage_offset=None):
+    return call(OPS["_as_strided"], (input,), _as_strided_args(input, size, stride, storage_offset))
+
+
+# ---- in-place shape ops: the tensor takes the layout of the view op's result ----
+def _inplace_view_op(base, grad):
+    E = OPS[base]
+    op(tensors=E.tnames, **VIEW, view=E.view, grad=grad, function=False, method=False,
+       name=f"_{base}_inplace")(E.fn)
+
+
+_inplace_view_op("unsqueeze", "UnsqueezeBackward1")
+_inplace_view_op("squeeze", lambda key: "SqueezeBackward" + (
+    "3" if key[0][0] is None else "4" if isinstance(key[0][0], numbers.Integral) else "5"))
+_inplace_view_op("transpose", "TransposeBackward1")
+_inplace_view_op("t", "TBackward1")
+_inplace_view_op("_as_strided", "AsStridedBackward1")
+
+
+def _restride_(self, name, statics):
+    from ..autograd.graph import check_inplace
+    check_inplace(self)
+    r = call(OPS[f"_{name}_inplace"], (self,), statics)
+    st = self._st
+    self._vm, value = r._vm, r._value
+    if r._grad_fn is not None:
+        self._grad_fn, self._output_nr, self._gv = r._grad_fn, 0, r._gv
+    st.version += 1
+    self._vc, self._vv = value, st.version
+    return self
+
+
+@composite(function=False)
+def unsqueeze_(input, dim):
+    return _restride_(input, "unsqueeze", (dim,))
+
+
+@composite(function=False)
+def squeeze_(input, dim=None):
+    return _restride_(input, "squeeze", (dim,))
+
+
+@composite(function=False, aliases=("swapdims_",))
+def transpose_(input, dim0, dim1):
+    return _restride_(input, "transpose", (dim0, dim1))
+
+
+@composite(function=False)
+def swapaxes_(input, axis0, axis1):
+    return _restride_(input, "transpose", (axis0, axis1))
+
+
+@composite()
+def as_strided_(input, size, stride, storage_offset=None):
+    return _restride_(input, "_as_strided", _as_strided_args(input, size, stride, storage_offset))
+
+
+@composite(function=False)
+def t_(input):
+    if input.dim() > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is "
+                           f"{input.dim()}D")
+    return _restride_(input, "t", ())
 
 
 # ---- *_copy variants: the view ops' values as fresh tensors ----

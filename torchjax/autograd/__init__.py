@@ -102,15 +102,5 @@ def Variable(data, requires_grad=False, volatile=False):
     return t
 
 
-class _Anomaly:
-    def __init__(self, mode=True, check_nan=True):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
-
-
-detect_anomaly = set_detect_anomaly = _Anomaly
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
+from . import anomaly_mode  # noqa: E402

@@ -84,9 +84,11 @@ class BackwardCFunction(graph.Node, FunctionCtx):
                 raise RuntimeError(f"function {type(self).__name__} returned an incorrect number "
                                    f"of gradients (expected {n_in}, got {len(res)})")
         out = []
+        dts = iter(getattr(self, "_in_dtypes", ()))
         for is_t, r in zip(self._input_kinds, res):
             if is_t:
-                out.append(r)
+                dt = next(dts, None)  # torch's validate_outputs: grads take the input's dtype
+                out.append(r.to(dt) if dt is not None and r is not None and r.dtype != dt else r)
             elif r is not None:
                 raise RuntimeError(f"function {type(self).__name__} returned a gradient different "
                                    "than None at position {} , but the corresponding forward input "
@@ -155,6 +157,7 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         ctx.next_functions = tuple((graph.edge_of(a) or (None, 0)) if isinstance(a, Tensor) else
                                    (None, 0) for a in args if isinstance(a, Tensor))
         ctx._input_kinds = kinds
+        ctx._in_dtypes = tuple(a.dtype for a in args if isinstance(a, Tensor))
         non_diff = getattr(ctx, "_non_diff", set())
         dirty = getattr(ctx, "_dirty", set())
         results, meta = [], []

@@ -7,7 +7,9 @@ import jax.numpy as jnp
 
 from .. import _dtype as D
 from .._tensor import Tensor, wrap
+from .._views import index_in_base
 from .grad_mode import STATE
+from .anomaly_mode import STATE as ANOMALY, check_nan
 
 _seq = itertools.count()
 
@@ -21,7 +23,8 @@ class Node:
         self._pre = self._post = self._tpre = None
 
     def name(self):
-        return type(self).__name__
+        n = type(self).__name__
+        return "torch::autograd::" + n if n in _CPP_NODES else n
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -218,6 +221,8 @@ def edge_of(t):
     if g is None:
         if not t._rg:
             return None
+        if t._cm is not None and t._cm[0] == "no_grad" and t._base is not None and t._base._rg:
+            return _NONE_EDGE  # made under no_grad from a tensor requiring grad: no grad reaches it
         acc = t._acc
         if acc is None:
             acc = t._acc = AccumulateGrad(t)
@@ -236,14 +241,28 @@ def _regen_view(t):
     prev = STATE.enabled
     STATE.enabled = True
     try:
-        if vm is None:
+        if t._regen is not None:  # view_as_real/view_as_complex: replay the op, like torch
+            name, src = t._regen
+            t._grad_fn, t._output_nr = call(OPS[name], (src,), ())._grad_fn, 0
+        elif vm is None:
             t._grad_fn, t._output_nr = base._grad_fn, base._output_nr
         else:
-            r = call(OPS["_view_read"], (base, wrap(vm.index_map())), (vm.shape,))
+            idx, comp = view_index(t)
+            r = call(OPS["_view_read"], (base, idx), (vm.shape, comp))
             t._grad_fn, t._output_nr = r._grad_fn, 0
     finally:
         STATE.enabled = prev
     t._gv = t._st.gv
+
+
+def view_index(t):
+    """(flat indices of view t's elements in its base, as a Tensor; t's dtype when it differs
+    from the base's): the scatter/gather of CopySlices and regenerated views."""
+    vm, base = t._vm, t._base
+    if base._vm is None:
+        return wrap(vm.index_map()), vm.comp
+    dt, bdt = t._value.dtype, base._value.dtype
+    return wrap(index_in_base(vm, dt, base._vm, bdt)), (None if dt == bdt else dt)
 
 
 _SELF = object()  # "this node" in a saved entry (the node itself would be a ref cycle)
@@ -259,13 +278,14 @@ class _OutputMeta:
 
 
 def _desc(t, grad_fn=None, nr=0):
-    """torch's description of a saved tensor in the 'modified by an inplace operation' error."""
+    """torch's description of a saved tensor in the 'modified by an inplace operation' error:
+    a saved output as it was saved (shape, node), a saved input as it is now."""
     if grad_fn is None and t._grad_fn is not None:
         grad_fn, nr = t._grad_fn, t._output_nr
     d = f"[torch.{t.dtype._legacy} {list(t.shape)}]"
     if grad_fn is not None and not isinstance(grad_fn, AccumulateGrad):
         n = grad_fn.name()
-        d += f", which is output {nr} of {n[:-9] if n.endswith('Backward0') else n},"
+        d += f", which is output {nr} of {_short(n)},"
     return d
 
 
@@ -279,6 +299,7 @@ def _inference_error():
 
 _FLOATS = frozenset(d.np for d in D.ALL if d._cat >= 2)
 _NONE_EDGE = (None, 0)
+_CPP_NODES = frozenset(("AccumulateGrad", "CopySlices"))  # name() keeps torch's C++ namespace
 
 
 def record(E, key, targs, arrs, results):
@@ -335,7 +356,7 @@ def record(E, key, targs, arrs, results):
                 continue
             t = targs[E.tnames.index(name)]
             if isinstance(t, Tensor):
-                saved.append((t._st, t._st.version, t, t._grad_fn, t._output_nr))
+                saved.append((t._st, t._st.version, t, None, 0))  # described as it is then
     n.saved = saved
     for k in fidx:
         r = results[k]
@@ -346,7 +367,8 @@ def record(E, key, targs, arrs, results):
 
 # ---------------------------------------------------------------- in-place
 
-def check_inplace(t):
+def check_inplace(t, others=()):
+    """torch's checks before an in-place op on t (others: the op's other inputs)."""
     if t._inference and not STATE.inference:
         raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
                            "allowed.You can make a clone to get a normal tensor before doing "
@@ -354,6 +376,9 @@ def check_inplace(t):
                            "details.")
     if not STATE.enabled:
         return
+    if t._cm is not None and (t._rg or (t._base is not None and t._base._rg) or
+                              any(isinstance(o, Tensor) and o._rg for o in others)):
+        _rebase_error(t)
     if t._rg and t._grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
@@ -361,6 +386,33 @@ def check_inplace(t):
     if b is not None and b._rg and b._grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
+
+
+def _rebase_error(t):
+    """An in-place write into a view that torch marks as not writable under autograd (``_cm``:
+    made under no_grad, or one of several views one op returned)."""
+    kind, nr = t._cm
+    g = t._grad_fn
+    if g is not None:
+        msg = f"Output {nr} of {_short(g.name())} is a view and is being modified inplace."
+    else:
+        msg = ("A view was created in no_grad mode and is being modified inplace with grad mode "
+               "enabled.")
+    if kind == "multi":
+        msg += (" This view is the output of a function that returns multiple views. Such "
+                "functions do not allow the output views to be modified inplace. You should "
+                "replace the inplace operation by an out-of-place one.")
+    else:
+        msg += (" Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+                "clarify your code by moving both the view and the inplace either both inside the "
+                "no_grad block (if you don't want the inplace to be tracked) or both outside (if "
+                "you want the inplace to be tracked).")
+    raise RuntimeError(msg)
+
+
+def _short(name):
+    """A node name as torch's messages print it: ExpBackward0 -> Exp, TBackward1 -> T1."""
+    return name[:-9] if name.endswith("Backward0") else name.replace("Backward", "", 1)
 
 
 def inplace_update(self, r):
@@ -380,7 +432,7 @@ def inplace_update(self, r):
         return self
     st = self._st
     base = self._base
-    if self._vm is None:  # covers its whole storage: take over r's history
+    if self._vm is None or base is None:  # not a view of another tensor: take over r's history
         self._assign(r._value)
         self._grad_fn, self._output_nr, self._rg = r._grad_fn, r._output_nr, True
         if base is not None:
@@ -389,7 +441,8 @@ def inplace_update(self, r):
         from .._ops.registry import OPS, call
         if r.shape != self.shape:
             r = call(OPS["expand"], (r,), (tuple(self.shape), False))
-        nb = call(OPS["_copy_slices"], (base, r, wrap(self._vm.index_map())), ())
+        idx, comp = view_index(self)
+        nb = call(OPS["_copy_slices"], (base, r, idx), (comp,))
         st.value = nb._value
         st.version += 1
         self._vc, self._vv = r._value, st.version
@@ -511,6 +564,8 @@ def run_backward(roots, grads, retain_graph, create_graph, inputs=None, accumula
                 glist = [gs.get(i) for i in range(nout)]
                 if any(g is not None for g in glist):
                     outs = n.apply(glist)
+                    if ANOMALY[0] and ANOMALY[1]:
+                        check_nan(n, outs)
                     if n._post:
                         for h in n._post:
                             r = h(tuple(outs), tuple(glist))
@@ -551,6 +606,14 @@ def _accumulate_leaf(var, g, create_graph):
         var._grad = var._grad + g
     else:
         var._grad._assign(_add(var._grad._value, g._value.astype(var._grad._value.dtype)))
+    post = getattr(var, "_post_acc_hooks", None)  # Tensor.register_post_accumulate_grad_hook
+    if post:
+        for h in tuple(post.values()):
+            r = h(var)
+            if isinstance(r, Tensor):
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+            if r is not None:
+                raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
 
 
 _add = jax.jit(jnp.add)

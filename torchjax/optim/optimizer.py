@@ -293,6 +293,9 @@ class Optimizer:
     # subclasses: init_single(group, p) -> dict, hyper(group, state, step) -> tuple,
     # static(group) -> hashable, apply_single(static, p, g, state, hyper) -> (p, state)
     def _step_group(self, group):
+        if group.get("differentiable"):  # loud, rather than a step autograd silently ignores
+            raise NotImplementedError("torchjax: differentiable=True (autograd through "
+                                      "optimizer.step()) is not supported yet")
         params = [p for p in group["params"] if p.grad is not None]
         if not params:
             return

@@ -8,6 +8,39 @@ __all__ = ["is_built", "matmul", "cuBLASModule"]
 
 _PRECISIONS = ("none", "ieee", "tf32")
 
+# torch's fp32 matmul precision state, shared with torch.set/get_float32_matmul_precision:
+# the legacy setting and the new per-backend ones (cuda matmul, mkldnn matmul).
+FP32 = {"legacy": "highest", "cuda": "none", "mkldnn": "none"}
+# torch's precision -> JAX's default matmul precision (on CPU all three compute in float32)
+JAX_PRECISION = {"highest": "highest", "high": "high", "medium": "default"}
+_MIXED = ("Current status indicate that you have used mix of the legacy and new APIs to set the "
+          "{}. See also: https://pytorch.org/docs/main/notes/cuda.html#tensorfloat-32-tf32-on-"
+          "ampere-and-later-devices")
+
+
+def set_legacy_precision(p, cuda, mkldnn=None):
+    """Set the legacy precision and the backends' ones it implies; JAX's precision follows."""
+    FP32["legacy"], FP32["cuda"] = p, cuda
+    if mkldnn is not None:
+        FP32["mkldnn"] = mkldnn
+    import jax
+    want = JAX_PRECISION[p]
+    if want == "highest" and jax.default_backend() == "cpu":
+        want = None  # XLA's CPU dots are float32 already; None keeps the default compile keys
+    if jax.config.jax_default_matmul_precision != want:
+        jax.config.update("jax_default_matmul_precision", want)
+
+
+def legacy_precision():
+    """torch.get_float32_matmul_precision(): refuses a mix of the legacy and new settings."""
+    p, mk = FP32["legacy"], FP32["mkldnn"]
+    if ((FP32["cuda"] == "tf32" and p == "highest") or (mk == "bf16" and p != "medium")
+            or (mk == "tf32" and p != "high")):
+        raise RuntimeError("PyTorch is checking the matmul precision without a specific backend "
+                           "name," + _MIXED.format("matmul precision. We suggest only using the "
+                                                   "new API for matmul precision"))
+    return p
+
 
 def is_built():
     """Whether JAX can run on a CUDA GPU here."""
@@ -39,8 +72,6 @@ class cuBLASModule:
 
     def __init__(self):
         state = {
-            "fp32_precision": "none",
-            "allow_tf32": False,
             "fp16_reduction": (True, True),
             "bf16_reduction": (True, True),
             "allow_fp16_accumulation": False,
@@ -50,9 +81,15 @@ class cuBLASModule:
     def __getattr__(self, name):
         state = self._state
         if name == "allow_tf32":
-            return state["allow_tf32"]
+            tf32 = FP32["cuda"] == "tf32"
+            if tf32 != (FP32["legacy"] != "highest"):
+                raise RuntimeError(
+                    "PyTorch is checking whether allow_tf32_new is enabled for cuBlas matmul,"
+                    + _MIXED.format("TF32 status for cublas matmul. We suggest only using the "
+                                    "new API to set the TF32 flag"))
+            return tf32
         if name == "fp32_precision":
-            return state["fp32_precision"]
+            return FP32["cuda"]
         if name == "allow_fp16_reduced_precision_reduction":
             return state["fp16_reduction"][0]
         if name == "allow_fp16_reduced_precision_reduction_split_k":
@@ -68,15 +105,12 @@ class cuBLASModule:
     def __setattr__(self, name, value):
         state = self._state
         if name == "allow_tf32":
-            state["allow_tf32"] = bool(value)
-            state["fp32_precision"] = "tf32" if value else "ieee"
+            set_legacy_precision("high" if value else "highest", "tf32" if value else "ieee")
         elif name == "fp32_precision":
             if value not in _PRECISIONS:
-                raise RuntimeError(
-                    f"{value} is not supported in cuda matmul; choose from {_PRECISIONS}"
-                )
-            state["fp32_precision"] = value
-            state["allow_tf32"] = value == "tf32"
+                raise RuntimeError(f"backend 'cuda' does not support precision '{value}'"
+                                   if value == "bf16" else f"Unknown precision: {value}")
+            FP32["cuda"] = value
         elif name == "allow_fp16_reduced_precision_reduction":
             state["fp16_reduction"] = _bool_pair(value, name)
         elif name == "allow_bf16_reduced_precision_reduction":

@@ -1,0 +1,5 @@
+from ...amp import _deprecated as _d
+
+__all__ = ["GradScaler"]
+
+GradScaler = _d.grad_scaler_class("cpu", __name__)
