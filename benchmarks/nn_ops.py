@@ -7,11 +7,10 @@ Usage: python benchmarks/nn_ops.py [--quick] [--single-thread]
 """
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import ROOT, _timeit as _timeit_once  # noqa: E402
+from run import ROOT, _timeit as _timeit_once, print_table, run_workers  # noqa: E402
 
 REPEATS = 3
 
@@ -136,19 +135,7 @@ def main():
     if "--single-thread" in sys.argv:
         env.update(OMP_NUM_THREADS="1", XLA_FLAGS=env.get("XLA_FLAGS", "") +
                    " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
-    out = {}
-    for fw in ["jax", "torchjax", "torch"]:
-        p = subprocess.run([sys.executable, __file__, "--worker", fw, str(min_time)],
-                           capture_output=True, text=True, cwd=ROOT, env=env)
-        if p.returncode:
-            print(p.stderr[-2000:])
-            sys.exit(1)
-        out[fw] = json.loads(p.stdout.strip().splitlines()[-1])
-    print(f"{'workload':36s} {'torchjax µs':>12s} {'jax.jit µs':>11s} {'torch µs':>9s} "
-          f"{'tj/jit':>7s} {'tj/torch':>8s}")
-    for k in out["torchjax"]:
-        tj, jx, pt = out["torchjax"][k], out["jax"][k], out["torch"][k]
-        print(f"{k:36s} {tj:12.1f} {jx:11.1f} {pt:9.1f} {tj / jx:7.2f} {tj / pt:8.2f}")
+    print_table(run_workers(__file__, min_time, env), 36)
 
 
 if __name__ == "__main__":

@@ -93,20 +93,7 @@ def startup(cmd):
 def main():
     quick = "--quick" in sys.argv
     min_time = 0.05 if quick else 0.3
-    out = {}
-    for fw in ["jax", "torchjax", "torch"]:
-        p = subprocess.run([sys.executable, __file__, "--worker", fw, str(min_time)],
-                           capture_output=True, text=True, cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": ROOT})
-        if p.returncode:
-            print(p.stderr[-2000:])
-            sys.exit(1)
-        out[fw] = json.loads(p.stdout.strip().splitlines()[-1])
-    print(f"{'workload':24s} {'torchjax µs':>12s} {'jax.jit µs':>11s} {'torch µs':>9s} "
-          f"{'tj/jit':>7s} {'tj/torch':>8s}")
-    for k in out["torchjax"]:
-        tj, jx, pt = out["torchjax"][k], out["jax"][k], out["torch"][k]
-        print(f"{k:24s} {tj:12.1f} {jx:11.1f} {pt:9.1f} {tj / jx:7.2f} {tj / pt:8.2f}")
+    print_table(run_workers(__file__, min_time, {**os.environ, "PYTHONPATH": ROOT}), 24)
     for m in ("jax", "torchjax", "torch"):
         startup(f"import {m}")  # warm the bytecode and OS caches
     imp = {m: min(startup(f"import {m}") for _ in range(5)) for m in ("jax", "torchjax", "torch")}
@@ -115,6 +102,27 @@ def main():
     for script in ("examples/train_classifier.py", "compat_suite/programs/train_lstm_classifier.py"):
         print(f"{script} wall time: " + ", ".join(f"{k} {v:.2f}s" for k, v in
                                                  script_times(script).items()))
+
+
+def run_workers(script, min_time, env):
+    """{framework: {workload: µs}}: one process per framework running `script --worker`."""
+    out = {}
+    for fw in ["jax", "torchjax", "torch"]:
+        p = subprocess.run([sys.executable, script, "--worker", fw, str(min_time)],
+                           capture_output=True, text=True, cwd=ROOT, env=env)
+        if p.returncode:
+            print(p.stderr[-2000:])
+            sys.exit(1)
+        out[fw] = json.loads(p.stdout.strip().splitlines()[-1])
+    return out
+
+
+def print_table(out, width):
+    print(f"{'workload':{width}s} {'torchjax µs':>12s} {'jax.jit µs':>11s} {'torch µs':>9s} "
+          f"{'tj/jit':>7s} {'tj/torch':>8s}")
+    for k in out["torchjax"]:
+        tj, jx, pt = out["torchjax"][k], out["jax"][k], out["torch"][k]
+        print(f"{k:{width}s} {tj:12.1f} {jx:11.1f} {pt:9.1f} {tj / jx:7.2f} {tj / pt:8.2f}")
 
 
 def script_times(script):
