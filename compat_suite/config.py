@@ -34,6 +34,16 @@ OVERRIDES = {
     "linalg.eig": dict(processed=True, why="eigenvectors are defined up to phase"),
     "cov": dict(grad_atol=1e-4, why="with 2 observations and aweights the aweights gradient is 0 "
                 "in exact arithmetic; float32 rounding leaves up to 6e-5 (torch's happens to be 0)"),
+    "nn.functional.layer_norm": dict(grad_atol=1e-4, why="normalizing a single element: the "
+                                     "exact weight grad is 0, torch's float32 kernel returns "
+                                     "rounding noise (-2.4e-5, 3.9e-5); ours is 0"),
+    "native_layer_norm": dict(grad_atol=1e-3, why="as nn.functional.layer_norm (its sample 10: "
+                              "torch's noise is 1.6e-4 on an exact 0)"),
+    "nn.functional.conv2d": dict(atol=2e-4, grad_atol=2e-4, why="float32 sums over channels x "
+                                 "kernel in a different order than torch's kernels (as matmul)"),
+    "nn.functional.conv3d": dict(atol=2e-4, grad_atol=2e-4, why="as nn.functional.conv2d"),
+    "nn.functional.conv_transpose3d": dict(atol=2e-4, grad_atol=2e-4,
+                                           why="as nn.functional.conv2d"),
     "stft": dict(grad_rtol=1e-5, why="the window gradient is a float32 sum over batch and frames; "
                  "ours is as close to float64 as torch's, whose own error is 1.2x rtol=1.3e-6"),
 }
