@@ -332,3 +332,16 @@ def test_python_fill_values_keep_full_precision(f):
         a = f(torch, torch.zeros(3, dtype=getattr(torch, dt)))
         b = f(tj, tj.zeros(3, dtype=getattr(tj, dt)))
         assert b.tolist() == a.tolist() and str(b.dtype) == str(a.dtype)
+
+
+def test_malloc_tuning_applies_and_can_be_turned_off():
+    import subprocess
+    import sys
+    code = "import torchjax._malloc as m; print(m.tune())"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TORCHJAX_MALLOC_TUNING"}
+    on = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    off = subprocess.run([sys.executable, "-c", code], env=dict(env, TORCHJAX_MALLOC_TUNING="0"),
+                         capture_output=True, text=True)
+    import os
+    glibc = hasattr(os, "confstr") and (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
+    assert on.stdout.strip() == str(glibc) and off.stdout.strip() == "False", (on, off)

@@ -1,5 +1,10 @@
 """torchjax: PyTorch's Python API on JAX. ``import torchjax as torch``."""
-import jax as _jax
+from ._malloc import tune as _tune_malloc
+
+_tune_malloc()  # before JAX allocates: large CPU buffers are reused, not re-mmapped (_malloc.py)
+del _tune_malloc
+
+import jax as _jax  # noqa: E402
 
 _jax.config.update("jax_enable_x64", True)  # int64/float64 exist; explicit dtypes everywhere
 
