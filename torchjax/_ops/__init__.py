@@ -10,8 +10,13 @@ def install():
         return
     from .registry import METHODS
     from .._tensor import Tensor
-    for f in FAMILIES:
-        importlib.import_module(f"{__name__}.{f}")
+    import gc
+    gc.disable()  # registering ~500 ops allocates many objects: no collection passes meanwhile
+    try:
+        for f in FAMILIES:
+            importlib.import_module(f"{__name__}.{f}")
+    finally:
+        gc.enable()
     for name, fn in METHODS.items():
         if not isinstance(Tensor.__dict__.get(name), property):
             setattr(Tensor, name, fn)
