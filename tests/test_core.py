@@ -345,3 +345,18 @@ def test_malloc_tuning_applies_and_can_be_turned_off():
     import os
     glibc = hasattr(os, "confstr") and (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
     assert on.stdout.strip() == str(glibc) and off.stdout.strip() == "False", (on, off)
+
+
+@pytest.mark.parametrize("f", [lambda L: L.zeros(2, dtype=L.uint8).fill_(300),
+                               lambda L: L.zeros(2).fill_(1e39),
+                               lambda L: L.zeros(2, dtype=L.uint8).fill_(-1),
+                               lambda L: L.zeros(2, dtype=L.uint8).fill_(L.tensor(300)),
+                               lambda L: L.addcmul(L.zeros(2), L.ones(2), L.ones(2), value=1e39)])
+def test_number_values_are_checked_like_torch(f):
+    outcomes = []
+    for lib in (torch, tj):
+        try:
+            outcomes.append(f(lib).tolist())
+        except RuntimeError as e:
+            outcomes.append(str(e))
+    assert outcomes[0] == outcomes[1]

@@ -125,17 +125,22 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _unbatched(input, inplace, d == 3, p, training)
 
 
+def _spatial_warning(n, d):
+    """dropout{n}d's deprecation warning for inputs without n spatial dims (+ channel, batch)."""
+    if d not in (n + 1, n + 2):
+        warnings.warn(
+            f"dropout{n}d: Received a {d}-D input to dropout{n}d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            f"warning, please use dropout instead. Note that dropout{n}d exists to provide "
+            f"channel-wise dropout on inputs with {n} spatial dimensions, a channel dimension, "
+            f"and an optional batch dimension (i.e. {n + 1}D or {n + 2}D inputs).", stacklevel=3)
+
+
 @composite(method=False, namespace=F)
 def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     d = input.dim()
-    if d not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {d}-D input to dropout2d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead. Note that dropout2d exists to provide "
-            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
-            "an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    _spatial_warning(2, d)
     if d == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
@@ -151,11 +156,5 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     d = input.dim()
-    if d not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {d}-D input to dropout3d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead. Note that dropout3d exists to provide "
-            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
-            "an optional batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+    _spatial_warning(3, d)
     return _unbatched(input, inplace, d == 5, p, training)

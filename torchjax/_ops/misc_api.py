@@ -13,7 +13,7 @@ from .. import _dtype as D
 from .._size import Size
 from .._tensor import Tensor, wrap
 from .._views import ViewMeta
-from .registry import composite, call, OPS, METHODS, scalar_array
+from .registry import composite, call, OPS, METHODS
 
 
 def _need_tensor(fn, name, pos, v):
@@ -68,13 +68,13 @@ def _np_value(v, dt):
         return np.asarray(checked(v, dt, via_double=True)).astype(dt.np)
 
 
-def _fill_value(v, dt):
-    """A fill value as a 0-d array of dt, after torch's checks (a Python float given to the op
-    itself would pass through the default dtype: 0.1 would not be exact in a float64 tensor)."""
-    if isinstance(v, Tensor):
-        return v
-    with np.errstate(over="ignore"):
-        return scalar_array(checked(v, dt), dt)
+def _fill_check(targs, statics):
+    """torch converts a Number fill value to the tensor's type first (its overflow errors)."""
+    if isinstance(targs[1], numbers.Number):
+        checked(targs[1], targs[0].dtype)
+
+
+OPS["fill"].value_check = _fill_check
 
 
 # ---------------------------------------------------------------- predicates
@@ -143,13 +143,13 @@ def fill(input, value=_NO_VALUE):
         raise TypeError(f"fill() received an invalid combination of arguments - got ({got}), but "
                         "expected one of:\n * (Tensor input, Tensor value)\n"
                         " * (Tensor input, Number value)\n")
-    return call(OPS["fill"], (input, _fill_value(value, input.dtype)), ())
+    return call(OPS["fill"], (input, value), ())
 
 
 @composite(method=False)
 def fill_(input, value):
     _need_tensor("fill_", "input", 1, input)
-    return input.fill_(_fill_value(value, input.dtype))
+    return input.fill_(value)
 
 
 @composite(method=False)
@@ -168,8 +168,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
     h, w = self.shape[0], self.shape[1]
     if n > 2 and any(s != h for s in self.shape[1:]):
         raise RuntimeError("all dimensions of input must be of equal length")
-    value = _fill_value(fill_value.item() if isinstance(fill_value, Tensor) else fill_value,
-                        self.dtype)
+    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     step, off = sum(self.stride()), self.storage_offset()
     size = min(h, w)
     self.as_strided((size,), (step,), off).fill_(value)

@@ -24,6 +24,7 @@ from jax.custom_derivatives import SymbolicZero
 from .. import _dtype as D
 from .._tensor import Tensor
 from ._util import bcast
+from .misc_api import checked
 from .registry import op, composite, call, OPS, METHODS, NAMESPACES, _inplace, cross_saves
 
 BIN = dict(tensors=("input", "other"), inplace=True, out=True)
@@ -1296,18 +1297,11 @@ def addcdiv(input, tensor1, tensor2, *, value=None):
     return _opmath(lambda a, b, c: a + _times_alpha(b / c, value))(input, tensor1, tensor2)
 
 
-_CTYPE = {"float32": "float", "float16": "float", "bfloat16": "float", "float64": "double",
-          "int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
-          "uint8": "uint8_t", "bool": "bool"}
-
-
 def _value_check(targs, statics):
-    """torch converts addcmul/addcdiv's value to the input's scalar type first."""
+    """torch converts addcmul/addcdiv's value to the input's (opmath) scalar type first."""
     v, t = (targs[3] if len(targs) > 3 else None), targs[0]
-    if isinstance(v, complex) and v.imag and isinstance(t, Tensor) and not t.dtype.is_complex \
-            and t._value.dtype != np.bool_:  # (bool: the op's not-implemented error first)
-        raise RuntimeError(f"value cannot be converted to type {_CTYPE[str(t._value.dtype)]} "
-                           "without overflow")
+    if isinstance(v, numbers.Number) and isinstance(t, Tensor):
+        checked(v, D.float32 if t.dtype in (D.float16, D.bfloat16) else t.dtype)
 
 
 def _addcdiv_value_check(targs, statics):  # after addcdiv's integer-division error (in the op)
