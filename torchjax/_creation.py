@@ -124,6 +124,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     if dtype is None:
         v = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
         dtype = D.scalar_dtype(v)
+    if type(fill_value) is int and not -2 ** 63 <= fill_value < 2 ** 63:
+        from ._ops.misc_api import checked
+        checked(fill_value, dtype)  # torch's overflow errors
     shape = _size((size,))
     t = _finish(_full(shape, fill_value, dtype.np), device, requires_grad)
     return _into(out, t)

@@ -116,13 +116,15 @@ def promote_types(a, b):
 def _promote(a, b):
     if a is b:
         return a
+    if a in _BIG_UINTS or b in _BIG_UINTS:  # only a real floating type promotes with them
+        if a._cat == 2 or b._cat == 2:
+            return a if a._cat == 2 else b
+        raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted "
+                           f"to promote {SCALAR_NAME[a]} and {SCALAR_NAME[b]}")
     if a is bool:
         return b
     if b is bool:
         return a
-    if a in _BIG_UINTS or b in _BIG_UINTS:
-        raise TypeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to "
-                        f"promote {SCALAR_NAME[a]} and {SCALAR_NAME[b]}")
     ca, cb = a._cat, b._cat
     if ca == 1 and cb == 1:
         if {a, b} == {uint8, int8}:

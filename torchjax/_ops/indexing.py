@@ -11,7 +11,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, wrap
 from .._views import ViewMeta
 from ._util import wrap_dim, broadcast_shapes
-from .registry import op, composite, call, OPS, NAMESPACES, _inplace
+from .registry import op, composite, call, OPS, NAMESPACES, _inplace, _check_int
 from .shape import _slice_range
 
 VIEW = dict(promote=False, saves=())
@@ -76,6 +76,7 @@ def _check_value_fits(v, dt):
     """torch's checked scalar conversion ('value cannot be converted ... without overflow')."""
     if isinstance(v, Tensor):
         v = v.item()
+    _check_int(v)
     if dt is D.bool or dt.is_complex:
         return
     bad = False
@@ -88,12 +89,12 @@ def _check_value_fits(v, dt):
             bad = math.isfinite(v) and abs(v) > _fmax(dt)
         elif not isinstance(v, bool):
             info = np.iinfo(dt.np)
-            try:
+            if isinstance(v, int):  # exactly (2**63 - 1 is not above int64's max)
+                bad = v > info.max or v < (-info.max if info.min == 0 else info.min)
+            else:
                 fv = float(v)
                 bad = fv != fv or fv > info.max or (
                     fv < -info.max if info.min == 0 else fv < info.min)
-            except OverflowError:
-                bad = True
     if bad:
         raise RuntimeError(f"value cannot be converted to type {_CSCALAR.get(dt, dt.name)} without "
                            "overflow")
@@ -260,6 +261,8 @@ def _value_tensor(self, value):
                           UserWarning, stacklevel=3)
         return value
     if isinstance(value, numbers.Number):
+        if type(value) is int and not -2 ** 63 <= value < 2 ** 63:
+            raise ValueError("Overflow when unpacking long long")
         _check_value_fits(value, self.dtype)
         v = value
         if isinstance(v, complex) and not self.dtype.is_complex:

@@ -13,7 +13,7 @@ from .. import _dtype as D
 from .._size import Size
 from .._tensor import Tensor, wrap
 from .._views import ViewMeta
-from .registry import composite, call, OPS, METHODS
+from .registry import composite, call, OPS, METHODS, _check_int
 
 
 def _need_tensor(fn, name, pos, v):
@@ -40,8 +40,8 @@ def checked(v, dt, name=None, via_double=False):
         dt, name = D.float64, name or "double"
     if isinstance(v, Tensor):
         v = v.item()
-    if isinstance(v, numbers.Integral) and not isinstance(v, bool) and not -2**63 <= v < 2**64:
-        raise OverflowError("int too big to convert")
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        _check_int(int(v))
     if isinstance(v, bool) or dt is D.bool or dt.is_complex:
         return v
     err = RuntimeError(f"value cannot be converted to type {name or _CNAME[dt]} without overflow")

@@ -29,6 +29,8 @@ class Op:
     value_check = None  # f(targs, statics): eager checks on concrete values (a host sync)
     double_grad = None  # node name torch gives gradients computed with create_graph=True
     data = frozenset()  # positions (in tnames) of data scalars (see op(data=...))
+    _save_plan = None  # what record() saves, worked out on first use
+    opmath = ()  # params that stay float32 when one-element and the common dtype is float16/bf16
     def __init__(self, fn, name, tensors, lists, promote, to_float, static_scalars, grad, saves,
                  view, returns, differentiable, out_dtype, data=()):
         self.fn, self.name = fn, name
@@ -50,6 +52,9 @@ class Op:
         self.differentiable = differentiable
         self.out_dtype = out_dtype
         self.fwd, self.bwd, self._node_cls = {}, {}, None
+        # params where a Python number may take the fast path (full-precision 0-d array, promoted
+        # while tracing); other numbers go through _convert
+        self.numpos = frozenset(() if static_scalars else self.ppos) | self.data
 
     def __repr__(self):
         return f"<op {self.name}>"
@@ -165,10 +170,15 @@ _REFLECTED = {"radd", "rsub", "rmul", "rtruediv", "rfloordiv", "rmod", "rpow", "
               "ror", "rxor", "rlshift", "rrshift", "rdiv"}
 
 
+_SELF_FIRST = {"radd", "rmul", "rand", "ror", "rxor"}
+
+
 def _make_dunder(E, d):
     sdef = tuple(p.default for p in E.params if p.name in E.snames)
     if d.startswith("i") and d not in ("invert",):
         return lambda self, other: _inplace(E, (self, other), sdef)
+    if d in _SELF_FIRST:  # torch's __radd__/__rmul__/... are add/mul(self, other)
+        return lambda self, other: call(E, (self, other), sdef)
     if d in _REFLECTED:
         return lambda self, other: call(E, (other, self), sdef)
     if len(E.tpos) == 1:
@@ -181,44 +191,94 @@ def _make_dunder(E, d):
 _scalar_cache = {}
 
 
+def _check_int(v):
+    """torch unpacks a Python int Scalar as int64, or uint64 when it is larger."""
+    if type(v) is int and not -2 ** 63 <= v < 2 ** 64:
+        raise OverflowError("int too big to convert" if v > 0 else
+                            "can't convert negative int to unsigned")
+
+
+def _big_int(v):
+    _check_int(v)
+    return _U64
+
+
 def scalar_array(v, dt):
-    key = (v, type(v), dt)
+    key = (v, type(v), dt) if v else (repr(v), type(v), dt)  # -0.0 == 0.0: keep signed zeros apart
     a = _scalar_cache.get(key)
     if a is None:
+        _check_int(v)
         if len(_scalar_cache) > 4096:
             _scalar_cache.clear()
-        a = _scalar_cache[key] = jnp.asarray(np.asarray(v).astype(dt.np))  # ints wrap like torch
+        with np.errstate(over="ignore"):  # ints wrap, floats overflow to inf, as torch's do
+            a = _scalar_cache[key] = jnp.asarray(np.asarray(v).astype(dt.np))
     return a
 
 
 _promo_cache = {}
+_NUMS = frozenset((int, float, bool, complex))
+_U64 = "uint64"  # the kind of a Python int >= 2**63: torch wraps it as a uint64 0-d tensor
+TRACED = ()  # key[1] when every promoted argument is a Tensor: f promotes from the avals
+# (a tuple of positions: those arguments are Python numbers, passed as full-precision 0-d arrays)
 
 
 def _common_dtype(E, targs, arrs):
     """torch's result_type over the promoted params (dim>0 tensors, 0-d tensors, numbers)."""
-    key = []
+    key = [E.to_float, D._default[0]]
     for i in E.ppos:
-        a, v = targs[i], arrs[i]
-        if isinstance(a, Tensor):
-            key.append((v.dtype, not v.shape))
+        a = targs[i]
+        if type(a) in _NUMS:
+            key.append(type(a) if type(a) is not int or -2 ** 63 <= a < 2 ** 63 else _big_int(a))
+        elif isinstance(a, Tensor):
+            try:
+                av = arrs[i].aval
+            except AttributeError:  # (a numpy array inside some transformations)
+                av = arrs[i]
+            key.append((av.dtype, not av.shape))
         elif isinstance(a, numbers.Number):
             key.append(bool if isinstance(a, bool) else type(a))
         elif isinstance(a, (list, tuple)):
             key.extend((t._value.dtype, not t._value.shape) for t in a if isinstance(t, Tensor))
-    key = (tuple(key), E.to_float, D._default[0])
-    r = _promo_cache.get(key)
-    if r is None:
+    key = tuple(key)
+    r = _promo_cache.get(key, False)
+    return r if r is not False else _promoted(key)
+
+
+def _array_dtype(E, arrs, numbers=()):
+    """_common_dtype from arrays alone (in a trace); positions in numbers hold Python numbers."""
+    key = [E.to_float, D._default[0]]
+    for i in E.ppos:
+        v = arrs[i] if i < len(arrs) else None
+        if i in numbers:
+            key.append(_PYTYPE[v.dtype])
+        elif isinstance(v, tuple):
+            key.extend((x.dtype, not x.shape) for x in v)
+        elif v is not None:
+            key.append((v.dtype, not v.shape))
+    return _promoted(tuple(key))
+
+
+def _promoted(key):
+    """key: (to_float, default dtype, kinds...), a kind being (np dtype, is 0-d) for a tensor or
+    a Python number type."""
+    r = _promo_cache.get(key, False)
+    if r is False:
         dims, zeros, wrapped = [], [], []
-        for k in key[0]:
+        for k in key[2:]:
             if isinstance(k, tuple):
                 (zeros if k[1] else dims).append(D._by_np[k[0]])
             else:
-                wrapped.append(D.scalar_dtype(k(1) if k is not bool else True))
+                wrapped.append(D.uint64 if k is _U64 else D.scalar_dtype(k(1) if k is not bool else True))
         r = D.result_type_of(dims, zeros, wrapped)
-        if r is not None and E.to_float and r._cat < 2:
-            r = D._default[0]
+        if r is not None and key[0] and r._cat < 2:
+            r = key[1]
         _promo_cache[key] = r
     return r
+
+
+def resolved_key(E, key, arrs):
+    """key with its common dtype filled in (grad_fn names that depend on it)."""
+    return key if type(key[1]) is not tuple else (key[0], _array_dtype(E, arrs, key[1])) + key[2:]
 
 
 def _to_array(a, dt):
@@ -236,10 +296,25 @@ def _to_array(a, dt):
 
 
 _FULL = {bool: D.bool, int: D.int64, float: D.float64, complex: D.complex128}
+_PYTYPE = {D.bool.np: bool, D.int64.np: int, D.float64.np: float, D.complex128.np: complex}
+_full_cache = {}
+
+
+def _full_scalar(v):
+    """A Python number as a 0-d array of its full type (None: an int outside int64)."""
+    key = (v, type(v)) if v else (repr(v), type(v))  # -0.0 == 0.0: keep signed zeros apart
+    a = _full_cache.get(key)
+    if a is None:
+        if type(v) is int and not -2 ** 63 <= v < 2 ** 63:
+            return None
+        if len(_full_cache) > 4096:
+            _full_cache.clear()
+        a = _full_cache[key] = jnp.asarray(np.asarray(v, _FULL[type(v)].np))
+    return a
 
 
 def _data_scalar(v):
-    dt = _FULL.get(type(v))
+    dt = _FULL.get(type(v)) if type(v) is not int or v < 2 ** 63 else D.uint64
     return scalar_array(v, dt) if dt is not None else _to_array(v, None)
 
 
@@ -258,21 +333,32 @@ def _freeze(v):
 _PLAIN = {int, float, bool, str, type(None), D.dtype, complex}
 
 
+_REDUCED = frozenset((D.float16.np, D.bfloat16.np))
+
+
 def _forward(E, key):
     """The cached jitted forward for one (statics, dtype plan) key."""
     statics, cdt, sscal, _ = key
     fn, tnames, snames, promote = E.fn, E.tnames, E.snames, E.promote
-    cast = cdt.np if cdt is not None else None
+    traced = type(cdt) is tuple
+    cast = cdt.np if cdt is not None and not traced else None
     sdict = dict(zip(snames, statics))
 
     var = next((i for i, p in enumerate(E.params) if p.kind == p.VAR_POSITIONAL), None)
     pos = [p.name for p in E.params[:var + 1]] if var is not None else []
 
     def f(*arrs):
+        c = cast
+        if traced:
+            c = _array_dtype(E, arrs, cdt)
+            c = c.np if c is not None else None
         kw = dict(sdict)
         for n, a in zip(tnames, arrs):
-            if cast is not None and n in promote and a is not None:
-                a = tuple(x.astype(cast) for x in a) if isinstance(a, tuple) else a.astype(cast)
+            if c is not None and n in promote and a is not None:
+                if n in E.opmath and c in _REDUCED and a.size == 1:
+                    a = a.astype(np.float32)
+                else:
+                    a = tuple(x.astype(c) for x in a) if isinstance(a, tuple) else a.astype(c)
             kw[n] = a
         for n, v in sscal:
             kw[n] = v
@@ -304,25 +390,15 @@ def call(E, targs, statics, out=None, autocast=True):
             if a is not None:
                 plain = False
             arrs.append(a)
-    cdt = _common_dtype(E, targs, arrs) if E.promote else None
-    sscal = ()
-    if not plain:
-        if E.tensor_only is not None:
-            _check_tensor_args(E, targs, E.tensor_only)
-        if E.static_scalars:
-            sscal = tuple((n, a) for n, a in zip(E.tnames, targs)
-                          if n in E.static_scalars and isinstance(a, numbers.Number))
-            if sscal:
-                targs = tuple(None if (n in E.static_scalars and isinstance(a, numbers.Number))
-                              else a for n, a in zip(E.tnames, targs))
-        for i, a in enumerate(targs):
-            if not isinstance(a, Tensor):
-                arrs[i] = _to_array(a, cdt) if i not in E.data else _data_scalar(a)
-                if not need and isinstance(a, (list, tuple)):
-                    need = any(isinstance(x, Tensor) and x._rg for x in a)
+    nums = TRACED if plain else _numbers(E, targs, arrs)
+    if nums is None:  # other arguments: torch's argument parser checks come first
+        _parse(E, targs)
     if E.value_check is not None:
         E.value_check(targs, statics)
-    key = (statics, cdt, sscal, D._default[0])
+    if nums is not None:  # f finds the common dtype while tracing
+        key = (statics, nums if E.promote else None, (), D._default[0])
+    else:
+        targs, key, need = _convert(E, targs, statics, arrs, need)
     ent = E.fwd.get(key)
     if ent is None:
         ent = E.fwd[key] = _forward(E, key)
@@ -330,26 +406,88 @@ def call(E, targs, statics, out=None, autocast=True):
         res = ent[1](*arrs)
     except Exception as e:  # a torch error raised while tracing: drop JAX's frames and note
         raise _user_error(e)
-    multi = isinstance(res, tuple)
-    if E.view is not None:
-        src = targs[0]
-        shape, stride, offset, _ = E.view(*meta_of(src), *statics, *targs[1:])
-        results = [view_of(src, res, shape, stride, offset)]
-    elif multi:
-        results = [wrap(o) for o in res]
-    else:
+    if E.view is None and type(res) is not tuple:  # the common case: one new tensor
         r = _new(Tensor)
         r._st = Storage(res)
-        results = [r]
+        results = (r,)
+    elif E.view is not None:
+        src = targs[0]
+        shape, stride, offset, _ = E.view(*meta_of(src), *statics, *targs[1:])
+        results = (view_of(src, res, shape, stride, offset),)
+    else:
+        results = tuple(wrap(o) for o in res)
     if need and STATE.enabled and E.differentiable:
-        from ..autograd.graph import record
-        record(E, key, targs, tuple(arrs), results)
+        _graph().record(E, key, targs, tuple(arrs), results)
     if out is not None:
         _write_out(E, out, results)
         return out
-    if multi:
-        return E.returns(*results) if E.returns else tuple(results)
+    if type(res) is tuple:
+        return E.returns(*results) if E.returns else results
     return results[0]
+
+
+def _numbers(E, targs, arrs):
+    """The fast path when the non-Tensor arguments are Python numbers in E.numpos: they become
+    full-precision 0-d arrays (in arrs) and f promotes them while tracing. Returns the positions
+    of the promoted ones, or None (then _convert does the work)."""
+    if E.tensor_only is not None:
+        return None
+    pos, numpos = [], E.numpos
+    for i, a in enumerate(targs):
+        if a is None or isinstance(a, Tensor):
+            continue
+        if type(a) not in _NUMS or i not in numpos:
+            return None
+        v = _full_scalar(a)
+        if v is None:
+            return None
+        arrs[i] = v
+        if i not in E.data:
+            pos.append(i)
+    return tuple(pos)
+
+
+def _parse(E, targs):
+    """What torch's argument parser refuses: Python numbers for Tensor-only params, ints that fit
+    neither int64 nor uint64."""
+    if E.tensor_only is not None:
+        _check_tensor_args(E, targs, E.tensor_only)
+    for a in targs:
+        if type(a) is int:
+            _check_int(a)
+
+
+def _convert(E, targs, statics, arrs, need):
+    """Python numbers, lists and array-likes among the tensor arguments become arrays (in place
+    in arrs); returns (targs, forward key, need)."""
+    cdt = _common_dtype(E, targs, arrs) if E.promote else None
+    sscal = ()
+    if E.static_scalars:
+        sscal = tuple((n, a) for n, a in zip(E.tnames, targs)
+                      if n in E.static_scalars and isinstance(a, numbers.Number))
+        if sscal:
+            for _, v in sscal:
+                _check_int(v)
+            targs = tuple(None if (n in E.static_scalars and isinstance(a, numbers.Number))
+                          else a for n, a in zip(E.tnames, targs))
+    for i, a in enumerate(targs):
+        if type(a) in _NUMS and i not in E.data:
+            dt = cdt or D.scalar_dtype(a)
+            if E.opmath and dt.np in _REDUCED and E.tnames[i] in E.opmath:
+                dt = D.float32  # see Op.opmath
+            arrs[i] = scalar_array(a, dt)
+        elif not isinstance(a, Tensor):
+            arrs[i] = _to_array(a, cdt) if i not in E.data else _data_scalar(a)
+            if not need and isinstance(a, (list, tuple)):
+                need = any(isinstance(x, Tensor) and x._rg for x in a)
+    return targs, (statics, cdt, sscal, D._default[0]), need
+
+
+def _graph():
+    global _graph
+    from ..autograd import graph
+    _graph = lambda: graph
+    return graph
 
 
 def _check_tensor_args(E, targs, only):

@@ -83,7 +83,7 @@ class OpNode(Node):
         bkey = (self.key, self.diff, self.fidx)
         if STATE.enabled:  # create_graph: the vjp is itself a recorded op
             from .._ops.registry import call
-            vop = _vjp_op(E, bkey)
+            vop = _vjp_op(E, bkey, self.name())
             vop._configure(self.arrs, len(cts))
             prims = [_with_edge(a, self.next_functions[i]) if i in self.dpos else wrap(a)
                      for i, a in enumerate(_flat(self.arrs))]
@@ -172,7 +172,7 @@ def _vjp_fn(E, bkey):
 _vjp_ops = {}
 
 
-def _vjp_op(E, bkey):
+def _vjp_op(E, bkey, name):
     """The vjp of one op as an op itself (for create_graph=True), inputs: flat primals + cts."""
     o = _vjp_ops.get((E, bkey))
     if o is None:
@@ -192,8 +192,7 @@ def _vjp_op(E, bkey):
         o = Op.__new__(Op)
         o.__dict__.update(fn=fn, name=E.name + "_vjp", tnames=(), tpos=(), lists=frozenset(),
                           params=[], snames=(), promote=(), ppos=(), to_float=False, static_scalars=frozenset(),
-                          grad_name=E.double_grad or (E.grad_name if isinstance(
-                              E.grad_name, str) else E.grad_name(key)), saves=(), view=None, returns=None,
+                          grad_name=E.double_grad or name, saves=(), view=None, returns=None,
                           differentiable=True, out_dtype=None, fwd={}, bwd={}, _node_cls=None)
         _vjp_ops[(E, bkey)] = o
 
@@ -299,7 +298,22 @@ def _inference_error():
 
 _FLOATS = frozenset(d.np for d in D.ALL if d._cat >= 2)
 _NONE_EDGE = (None, 0)
+_ONE = (0,)
 _CPP_NODES = frozenset(("AccumulateGrad", "CopySlices"))  # name() keeps torch's C++ namespace
+
+
+def _save_plan(E, need):
+    """What a node of E saves, as (index, is_output) pairs in torch's order (cached on E unless
+    E.saves depends on which inputs need grad)."""
+    saves = E.saves if E.saves is not None else E.tnames
+    dynamic = callable(saves)
+    if dynamic:
+        saves = saves(need)
+    plan = tuple((int(n[6:] or 0), True) if n.startswith("result") else (E.tnames.index(n), False)
+                 for n in reversed(saves or ()))
+    if not dynamic:
+        E._save_plan = plan
+    return plan
 
 
 def record(E, key, targs, arrs, results):
@@ -327,36 +341,44 @@ def record(E, key, targs, arrs, results):
             edges.append(_NONE_EDGE)
     if not diff:
         return
-    fidx = tuple(k for k, r in enumerate(results) if r._value.dtype in _FLOATS)
-    if not fidx:
-        return
+    if len(results) == 1:
+        v = results[0]._value
+        if v.dtype not in _FLOATS:
+            return
+        fidx, out_meta = _ONE, ((v.shape, v.dtype),)
+    else:
+        vals = [r._value for r in results]
+        fidx = tuple(k for k, v in enumerate(vals) if v.dtype in _FLOATS)
+        if not fidx:
+            return
+        out_meta = tuple((vals[k].shape, vals[k].dtype) for k in fidx)
     cls = E._node_cls
     if cls is None:
-        name = E.grad_name if isinstance(E.grad_name, str) else E.grad_name(key)
+        from .._ops.registry import resolved_key
+        name = E.grad_name if isinstance(E.grad_name, str) else E.grad_name(resolved_key(E, key, arrs))
         cls = node_class(name)
         if isinstance(E.grad_name, str):
             E._node_cls = cls
     n = cls()
     n.op, n.key, n.arrs, n.diff, n.dpos, n.fidx = E, key, arrs, tuple(diff), tuple(dpos), fidx
     n.next_functions = tuple(edges)
-    n.out_meta = tuple((v.shape, v.dtype) for v in (results[k]._value for k in fidx))
+    n.out_meta = out_meta
     n.freed = False
     saved = ()
-    saves = E.saves if E.saves is not None else E.tnames
-    if saves and callable(saves):  # what torch saves can depend on which inputs need grad
-        saves = saves({E.tnames[i] for i, _ in diff})
-    if saves:
+    plan = E._save_plan
+    if plan is None:
+        plan = _save_plan(E, {E.tnames[i] for i, _ in diff})
+    if plan:
         saved = []
-        for name in reversed(saves):
-            if name.startswith("result"):  # "result", "result1": outputs of this node
-                k = int(name[6:] or 0)
-                t = results[k]  # (kept as metadata: the output itself would make a ref cycle)
+        for k, is_out in plan:
+            if is_out:  # an output of this node, kept as metadata (itself would make a ref cycle)
+                t = results[k]
                 saved.append((t._st, t._st.version, _OutputMeta(t.dtype, t.shape),
                               _SELF if k in fidx else None, k))
-                continue
-            t = targs[E.tnames.index(name)]
-            if isinstance(t, Tensor):
-                saved.append((t._st, t._st.version, t, None, 0))  # described as it is then
+            else:
+                t = targs[k]
+                if isinstance(t, Tensor):
+                    saved.append((t._st, t._st.version, t, None, 0))  # described as it is then
     n.saved = saved
     for k in fidx:
         r = results[k]
