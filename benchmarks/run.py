@@ -15,21 +15,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKLOADS = ["add", "mul_scalar", "tanh", "sum", "matmul"]
 SIZES = [64, 1024]
 CHAIN = 30
+PASSES = 2
 
 
-def _timeit(fn, sync, min_time):
+def _timeit(fn, sync, min_time, repeats=7):
+    """Best of `repeats` timed runs (µs per call), each run long enough (min_time / repeats) to
+    swamp the timer; the minimum is the least disturbed by a noisy machine."""
     fn()
     sync(fn())
-    n, t = 1, 0.0
+    n = 1
     while True:
         t0 = time.perf_counter()
         for _ in range(n):
             r = fn()
         sync(r)
-        t = time.perf_counter() - t0
-        if t > min_time:
-            return t / n * 1e6
+        if time.perf_counter() - t0 > min_time / repeats:
+            break
         n *= 2
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            r = fn()
+        sync(r)
+        best = min(best, time.perf_counter() - t0)
+    return best / n * 1e6
 
 
 def _chain(x, w, lib):
@@ -60,25 +70,35 @@ def worker(framework, min_time):
     ops = {"add": lambda a, b: a + b, "mul_scalar": lambda a, b: a * 2.5,
            "tanh": lambda a, b: lib.tanh(a), "sum": lambda a, b: a.sum(),
            "matmul": lambda a, b: a @ b}
+    for _ in range(PASSES):  # keep each workload's best pass: a process's first seconds are noisy
+        _one_pass(framework, lib, mk, sync, grad if framework != "jax" else None, ops, min_time,
+                  res)
+    print(json.dumps(res))
+
+
+def _one_pass(framework, lib, mk, sync, grad, ops, min_time, res):
+    def keep(k, v):
+        res[k] = min(v, res.get(k, v))
+    if framework == "jax":
+        import jax
     for n in SIZES:
         a, b = mk(n), mk(n)
         for name in WORKLOADS:
             f = ops[name]
             if framework == "jax":
                 jf = jax.jit(f)
-                res[f"{name} {n}"] = _timeit(lambda: jf(a, b), sync, min_time)
+                keep(f"{name} {n}", _timeit(lambda: jf(a, b), sync, min_time))
             else:
-                res[f"{name} {n}"] = _timeit(lambda: f(a, b), sync, min_time)
+                keep(f"{name} {n}", _timeit(lambda: f(a, b), sync, min_time))
         if framework == "jax":
             g = jax.jit(jax.grad(lambda w, x: _chain(x, w, lib)))
-            res[f"chain fwd+bwd {n}"] = _timeit(lambda: g(b, a), sync, min_time)
-            res[f"add+grad-node {n}"] = res[f"add {n}"]
+            keep(f"chain fwd+bwd {n}", _timeit(lambda: g(b, a), sync, min_time))
+            keep(f"add+grad-node {n}", res[f"add {n}"])
         else:
             w = b.clone().requires_grad_(True)
-            res[f"chain fwd+bwd {n}"] = _timeit(lambda: grad(lambda x, w: _chain(x, w, lib), a, w),
-                                                sync, min_time)
-            res[f"add+grad-node {n}"] = _timeit(lambda: a + w, sync, min_time)
-    print(json.dumps(res))
+            keep(f"chain fwd+bwd {n}", _timeit(lambda: grad(lambda x, w: _chain(x, w, lib), a, w),
+                                               sync, min_time))
+            keep(f"add+grad-node {n}", _timeit(lambda: a + w, sync, min_time))
 
 
 def startup(cmd):

@@ -51,7 +51,7 @@ class Op:
         self.returns = returns
         self.differentiable = differentiable
         self.out_dtype = out_dtype
-        self.fwd, self.bwd, self._node_cls = {}, {}, None
+        self.fwd, self.bwd, self._node_cls, self.plain = {}, {}, None, {}
         # params where a Python number may take the fast path (full-precision 0-d array, promoted
         # while tracing); other numbers go through _convert
         self.numpos = frozenset(() if static_scalars else self.ppos) | self.data
@@ -366,7 +366,7 @@ def _forward(E, key):
             args = [kw.pop(n) for n in pos]
             return fn(*args[:-1], *args[-1], **kw)
         return fn(**kw)
-    return f, jax.jit(f)
+    return f, jax.jit(f), key, key[3]
 
 
 AUTOCAST = [None]  # while an autocast region is on: f(E, targs, statics) -> (targs, statics)
@@ -382,7 +382,7 @@ def call(E, targs, statics, out=None, autocast=True):
     # one pass over the tensor arguments: arrays, and whether autograd may need a node
     arrs, need, plain = [], False, True
     for a in targs:
-        if isinstance(a, Tensor):
+        if type(a) is Tensor or isinstance(a, Tensor):
             arrs.append(a._st.value if a._vm is None else a._value)
             if a._rg:
                 need = True
@@ -390,18 +390,28 @@ def call(E, targs, statics, out=None, autocast=True):
             if a is not None:
                 plain = False
             arrs.append(a)
-    nums = TRACED if plain else _numbers(E, targs, arrs)
-    if nums is None:  # other arguments: torch's argument parser checks come first
-        _parse(E, targs)
-    if E.value_check is not None:
-        E.value_check(targs, statics)
-    if nums is not None:  # f finds the common dtype while tracing
-        key = (statics, nums if E.promote else None, (), D._default[0])
+    if plain and E.value_check is None:  # the common case: keys cached per statics
+        ent = E.plain.get(statics)
+        if ent is None or ent[3] is not D._default[0]:
+            key = (statics, TRACED if E.promote else None, (), D._default[0])
+            ent = E.fwd.get(key)
+            if ent is None:
+                ent = E.fwd[key] = _forward(E, key)
+            E.plain[statics] = ent
+        key = ent[2]
     else:
-        targs, key, need = _convert(E, targs, statics, arrs, need)
-    ent = E.fwd.get(key)
-    if ent is None:
-        ent = E.fwd[key] = _forward(E, key)
+        nums = TRACED if plain else _numbers(E, targs, arrs)
+        if nums is None:  # other arguments: torch's argument parser checks come first
+            _parse(E, targs)
+        if E.value_check is not None:
+            E.value_check(targs, statics)
+        if nums is not None:  # f finds the common dtype while tracing
+            key = (statics, nums if E.promote else None, (), D._default[0])
+        else:
+            targs, key, need = _convert(E, targs, statics, arrs, need)
+        ent = E.fwd.get(key)
+        if ent is None:
+            ent = E.fwd[key] = _forward(E, key)
     try:
         res = ent[1](*arrs)
     except Exception as e:  # a torch error raised while tracing: drop JAX's frames and note
@@ -510,6 +520,7 @@ def clear_caches():
     shapes (test sweeps) otherwise accumulate executables until the OS refuses more mappings."""
     for E in OPS.values():
         E.fwd.clear()
+        E.plain.clear()
         E.bwd.clear()
     from ..autograd import graph
     graph._vjp_ops.clear()
