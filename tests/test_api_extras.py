@@ -700,3 +700,19 @@ def test_dlpack_errors(case):
             return t.from_dlpack(3)
         return x23(t, rg=True).__dlpack__()
     check(run)
+
+
+def test_resize_as_function_and_method():
+    for m in (torch, tj):
+        x = m.zeros(2)
+        assert tuple(m.resize_as_(x, m.ones(3, 2)).shape) == (3, 2) and tuple(x.shape) == (3, 2)
+    for expr in ("m.resize_as_(m.zeros(2), 3)", "m.zeros(2).resize_as_(3)", "m.resize_as_(3, m.zeros(2))",
+                 "m.zeros(2, requires_grad=True).resize_as_(m.ones(3))"):
+        errs = []
+        for m in (torch, tj):
+            try:
+                eval(expr, {"m": m})
+                errs.append(None)
+            except Exception as e:  # noqa: BLE001 - compared below
+                errs.append((type(e).__name__, str(e)))
+        assert errs[0] == errs[1] and errs[0] is not None, (expr, errs)

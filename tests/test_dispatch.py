@@ -213,3 +213,19 @@ def test_reflected_commutative_dunders_keep_self_first():
         if tr.grad_fn is not None:
             assert [(type(n).__name__ if n else None, i) for n, i in r.grad_fn.next_functions] == \
                 [(type(n).__name__ if n else None, i) for n, i in tr.grad_fn.next_functions]
+
+
+@pytest.mark.parametrize("d", ["__radd__", "__rmul__", "__rand__", "__ror__", "__rxor__", "__rsub__",
+                               "__rdiv__", "__rtruediv__", "__rfloordiv__", "__rmod__", "__rpow__",
+                               "__rmatmul__", "__rlshift__", "__rrshift__"])
+def test_reflected_dunders_called_unbound(d):
+    """Tensor.__radd__(2, t): torch's C descriptors refuse a non-Tensor self, its Python ones
+    return NotImplemented or fail on the number."""
+    got = _outcome(lambda: getattr(tj.Tensor, d)(2, tj.tensor([1, 2, 3])))
+    want = _outcome(lambda: getattr(torch.Tensor, d)(2, torch.tensor([1, 2, 3])))
+    if isinstance(want, Exception):
+        assert type(got) is type(want) and str(got) == str(want)
+    elif want is NotImplemented:
+        assert got is NotImplemented
+    else:
+        _same(got, want)

@@ -483,9 +483,6 @@ class Tensor:
         self._vv = -1
         return self
 
-    def resize_as_(self, other, memory_format=None):
-        return self.resize_(other.shape)
-
     def set_(self, source=None, storage_offset=0, size=None, stride=None):
         """torch's set_: alias source (a Tensor: its layout, or the given one over its storage; a
         storage from untyped_storage(): its bytes read as this tensor's dtype)."""

@@ -346,7 +346,7 @@ def matmul(input, other, *, out=None):
 
 
 def _rmatmul(self, other):
-    if not isinstance(other, Tensor):
+    if not isinstance(other, Tensor) or not isinstance(self, Tensor):
         return NotImplemented
     return matmul(other, self)
 

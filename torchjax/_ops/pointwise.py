@@ -1546,7 +1546,7 @@ def logical_not(input):
 # ---------------------------------------------------------------- dunders torch defines in Python
 
 def _rtruediv(self, other):  # torch: self.reciprocal() * other
-    return call(OPS["mul"], (call(OPS["reciprocal"], (self,), ()), other), ())
+    return call(OPS["mul"], (self.reciprocal(), other), ())
 
 
 def _invert(self):
@@ -1560,6 +1560,8 @@ METHODS["__invert__"] = _invert
 
 
 def _rsub_dunder(self, other):
+    if not isinstance(self, Tensor):  # torch turns the TypeError into NotImplemented
+        return NotImplemented
     return call(OPS["rsub"], (self, other), ())
 
 

@@ -178,7 +178,12 @@ def _make_dunder(E, d):
     if d.startswith("i") and d not in ("invert",):
         return lambda self, other: _inplace(E, (self, other), sdef)
     if d in _SELF_FIRST:  # torch's __radd__/__rmul__/... are add/mul(self, other)
-        return lambda self, other: call(E, (self, other), sdef)
+        def reflected(self, other):
+            if not isinstance(self, Tensor):  # Tensor.__radd__(2, t): a C descriptor in torch
+                raise TypeError(f"descriptor '__{d}__' for 'torch._C.TensorBase' objects doesn't "
+                                f"apply to a '{type(self).__name__}' object")
+            return call(E, (self, other), sdef)
+        return reflected
     if d in _REFLECTED:
         return lambda self, other: call(E, (other, self), sdef)
     if len(E.tpos) == 1:
