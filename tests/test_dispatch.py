@@ -229,3 +229,18 @@ def test_reflected_dunders_called_unbound(d):
         assert got is NotImplemented
     else:
         _same(got, want)
+
+
+@pytest.mark.parametrize("dt", ["float16", "bfloat16"])
+def test_reduced_float_alpha_bit_exact(dt):
+    """add/sub/rsub with alpha on float16/bfloat16: alpha rounded to the dtype, one float32
+    computation, one rounding (torch's vectorized kernel; 4096 elements leave no scalar tail)."""
+    rng = np.random.default_rng(3)
+    v, w = rng.standard_normal((2, 4096)).astype(np.float32)
+    x, y = tj.tensor(v).to(getattr(tj, dt)), tj.tensor(w).to(getattr(tj, dt))
+    tx, ty = torch.tensor(v).to(getattr(torch, dt)), torch.tensor(w).to(getattr(torch, dt))
+    for s in (0.1, 3.3, -1e-3, 2):
+        for f in (lambda m, a, b: m.add(a, b, alpha=s), lambda m, a, b: m.sub(a, b, alpha=s),
+                  lambda m, a, b: m.rsub(a, b, alpha=s), lambda m, a, b: a.clone().add_(b, alpha=s),
+                  lambda m, a, b: m.add(a, 2.5, alpha=s)):
+            _same(f(tj, x, y), f(torch, tx, ty))

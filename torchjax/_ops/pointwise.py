@@ -152,19 +152,31 @@ def _times_alpha(x, alpha):
     return x & (alpha != 0) if x.dtype == jnp.bool_ else x * alpha.astype(x.dtype)
 
 
+def _plus_alpha(a, b, alpha, sign=1):
+    """a + sign * alpha * b. For float16/bfloat16 torch's vectorized CPU kernel rounds alpha to the
+    dtype, then computes in float32 and rounds once (its scalar tail, n % 16 elements of a
+    contiguous run on AVX2, rounds alpha * b first: not reproduced)."""
+    if alpha is not None and a.dtype in (jnp.float16, jnp.bfloat16):
+        al = alpha.astype(a.dtype).astype(jnp.float32)
+        return (a.astype(jnp.float32) + (al * sign) * b.astype(jnp.float32)).astype(a.dtype)
+    b = _times_alpha(b, alpha)
+    if a.dtype == jnp.bool_:
+        return a | b
+    return a + b if sign > 0 else a - b
+
+
 @op(**BIN, dunders=("add", "radd", "iadd"), saves=(), data=("alpha",))
 def add(input, other, *, alpha=None):
     bcast(input, other)
     _alpha_check(input, alpha)
-    other = _times_alpha(other, alpha)
-    return input | other if input.dtype == jnp.bool_ else input + other
+    return _plus_alpha(input, other, alpha)
 
 
 @op(**BIN, dunders=("sub", "isub"), saves=(), aliases=("subtract",), data=("alpha",))
 def sub(input, other, *, alpha=None):
     bcast(input, other)
     _alpha_check(input, alpha)
-    return input - _times_alpha(other, alpha)
+    return _plus_alpha(input, other, alpha, -1)
 
 
 def _rsub_name(key):
@@ -177,7 +189,7 @@ def rsub(input, other, *, alpha=None):
     other = _arr(other, input)
     bcast(input, other)
     _alpha_check(input, alpha)
-    return other - _times_alpha(input, alpha)
+    return _plus_alpha(other, input, alpha, -1)
 
 
 @op(**BIN, dunders=("mul", "rmul", "imul"), aliases=("multiply",), saves=cross_saves)
