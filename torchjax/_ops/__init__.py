@@ -1,7 +1,7 @@
 """Import every op family (each registers into the one table) and install the derived forms."""
 import importlib
 
-FAMILIES = ["core", "pointwise", "reduction", "shape", "indexing", "linalg", "random_ops", "fft", "creation", "sorting", "special", "activation", "nn_linear", "conv", "nn_misc", "normalization", "dropout", "loss", "rnn", "statistics", "spectral", "misc_api"]
+FAMILIES = ["core", "pointwise", "reduction", "shape", "indexing", "linalg", "random_ops", "fft", "creation", "sorting", "special", "activation", "nn_linear", "conv", "nn_misc", "normalization", "dropout", "loss", "rnn", "statistics", "spectral", "misc_api", "double_grad"]
 _installed = []
 
 

@@ -4,6 +4,8 @@ import itertools
 
 import jax
 import jax.numpy as jnp
+from jax._src.core import Literal
+from jax._src.interpreters import partial_eval as pe
 
 from .. import _dtype as D
 from .._tensor import Tensor, wrap
@@ -85,8 +87,10 @@ class OpNode(Node):
             from .._ops.registry import call
             vop = _vjp_op(E, bkey, self.name())
             vop._configure(self.arrs, len(cts))
-            prims = [_with_edge(a, self.next_functions[i]) if i in self.dpos else wrap(a)
-                     for i, a in enumerate(_flat(self.arrs))]
+            flat = _flat(self.arrs)
+            dep = _differentiable_in(vop, flat, cts, self.dpos)
+            prims = [_with_edge(a, self.next_functions[i]) if i in dep else wrap(a)
+                     for i, a in enumerate(flat)]
             cts_t = [grads[k] if grads[k] is not None else wrap(c)
                      for k, c in zip(self.fidx, cts)]
             res = call(vop, tuple(prims) + tuple(cts_t), ())
@@ -172,6 +176,48 @@ def _vjp_fn(E, bkey):
 _vjp_ops = {}
 
 
+def _differentiable_in(vop, flat, cts, dpos):
+    """The primal positions (of dpos) whose value the vjp's result depends on, as torch's
+    requires_grad propagates through a derivative formula: a dedicated backward function (a
+    'XBackwardBackward0' node, like relu's threshold_backward) depends on every input it reads;
+    a composite formula only through float values (sum's or neg's gradient reads no primal,
+    nansum's reads it only through isnan), so such a gradient does not require grad."""
+    sig = tuple((a.shape, a.dtype) if a is not None else None for a in flat) + \
+        tuple((c.shape, c.dtype) for c in cts)
+    hit = vop._deps.get(sig)
+    if hit is None:
+        sds = lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype) if a is not None else None
+        try:
+            closed = jax.make_jaxpr(
+                lambda ps, cs: vop.fn(**{f"a{j}": v for j, v in enumerate(list(ps) + list(cs))}))(
+                [sds(a) for a in flat], [sds(c) for c in cts])
+            jaxpr = closed.jaxpr
+            pos = {}  # flat position -> jaxpr input var (None primals have no var)
+            k = 0
+            for i, a in enumerate(flat):
+                if a is not None:
+                    pos[i] = jaxpr.invars[k]
+                    k += 1
+            if vop.grad_name.count("Backward") > 1:
+                _, used = pe.dce_jaxpr(jaxpr, [True] * len(jaxpr.outvars))
+                hit = frozenset(i for i in dpos if used[jaxpr.invars.index(pos[i])])
+            else:
+                hit = frozenset(i for i in dpos if _float_path(jaxpr, pos[i]))
+        except Exception:  # noqa: BLE001 - keep every edge when the analysis cannot run
+            hit = frozenset(dpos)
+        vop._deps[sig] = hit
+    return hit
+
+
+def _float_path(jaxpr, var):
+    """Whether an output of jaxpr depends on var through float (or complex) values."""
+    dep = {var}
+    for eqn in jaxpr.eqns:
+        if any(type(v) is not Literal and v in dep for v in eqn.invars):
+            dep.update(o for o in eqn.outvars if jnp.issubdtype(o.aval.dtype, jnp.inexact))
+    return any(type(v) is not Literal and v in dep for v in jaxpr.outvars)
+
+
 def _vjp_op(E, bkey, name):
     """The vjp of one op as an op itself (for create_graph=True), inputs: flat primals + cts."""
     o = _vjp_ops.get((E, bkey))
@@ -193,7 +239,8 @@ def _vjp_op(E, bkey, name):
         o.__dict__.update(fn=fn, name=E.name + "_vjp", tnames=(), tpos=(), lists=frozenset(),
                           params=[], snames=(), promote=(), ppos=(), to_float=False, static_scalars=frozenset(),
                           grad_name=E.double_grad or name, saves=(), view=None, returns=None,
-                          differentiable=True, out_dtype=None, fwd={}, bwd={}, _node_cls=None, plain={})
+                          differentiable=True, out_dtype=None, fwd={}, bwd={}, _node_cls=None, plain={},
+                          _deps={})
         _vjp_ops[(E, bkey)] = o
 
         def configure(arrs, ncts):
