@@ -349,18 +349,24 @@ _ONE = (0,)
 _CPP_NODES = frozenset(("AccumulateGrad", "CopySlices"))  # name() keeps torch's C++ namespace
 
 
-def _save_plan(E, need):
-    """What a node of E saves, as (index, is_output) pairs in torch's order (cached on E unless
-    E.saves depends on which inputs need grad)."""
+def _save_plan(E, diff):
+    """What a node of E saves, as (index, is_output) pairs in torch's order; cached on E, per
+    set of inputs needing grad when E.saves depends on it (a function of their names)."""
     saves = E.saves if E.saves is not None else E.tnames
-    dynamic = callable(saves)
-    if dynamic:
-        saves = saves(need)
-    plan = tuple((int(n[6:] or 0), True) if n.startswith("result") else (E.tnames.index(n), False)
-                 for n in reversed(saves or ()))
-    if not dynamic:
-        E._save_plan = plan
+    if not callable(saves):
+        E._save_plan = _plan(E, saves)
+        return E._save_plan
+    need = frozenset(i for i, _ in diff)
+    plans = E.__dict__.setdefault("_save_plans", {})
+    plan = plans.get(need)
+    if plan is None:
+        plan = plans[need] = _plan(E, saves({E.tnames[i] for i in need}))
     return plan
+
+
+def _plan(E, saves):
+    return tuple((int(n[6:] or 0), True) if n.startswith("result") else (E.tnames.index(n), False)
+                 for n in reversed(saves or ()))
 
 
 def record(E, key, targs, arrs, results):
@@ -414,7 +420,7 @@ def record(E, key, targs, arrs, results):
     saved = ()
     plan = E._save_plan
     if plan is None:
-        plan = _save_plan(E, {E.tnames[i] for i, _ in diff})
+        plan = _save_plan(E, diff)
     if plan:
         saved = []
         for k, is_out in plan:
