@@ -86,7 +86,7 @@ from .random import (manual_seed, seed, initial_seed, get_rng_state, set_rng_sta
 from . import optim, utils, serialization  # noqa: E402
 from .serialization import *  # noqa: F401,F403,E402  (save, load)
 
-from . import amp, cpu  # noqa: E402
+from . import amp, cpu, compiler, _dynamo  # noqa: E402
 from .cuda import amp as _cuda_amp  # noqa: E402,F401  (torch.cuda.amp)
 from .amp import autocast  # noqa: E402
 from .amp.autocast_mode import STATE_FUNCTIONS as _AMP_STATE  # noqa: E402

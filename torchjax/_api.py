@@ -84,11 +84,33 @@ def is_deterministic_algorithms_warn_only_enabled():
     return _deterministic[1]
 
 
-def compile(model=None, **kwargs):
-    """torch.compile: returns the model unchanged (whole-step compilation is a later issue)."""
+_MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,
+            options=None, disable=False, **kwargs):
+    """torch.compile with torch's argument checks. A module comes back as an OptimizedModule
+    (state_dict keys prefixed `_orig_mod.`), a function as a wrapper; both run eagerly."""
+    import functools
+    from . import _dynamo
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be specified "
+                           "at the same time.")
+    if mode is not None and mode not in _MODES:
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: {', '.join(_MODES)}")
+    if isinstance(backend, str) and backend not in _dynamo._BACKENDS:
+        raise _dynamo.exc.InvalidBackend(backend)
     if model is None:
-        return lambda m: m
-    return model
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                 mode=mode, options=options, disable=disable, **kwargs)
+    if not callable(model):
+        raise AssertionError(f"A callable function is expected, but {type(model)} is provided.")
+    if disable:
+        return model
+    from .nn import Module
+    if isinstance(model, Module):
+        return _dynamo.OptimizedModule(model)
+    return functools.wraps(model)(lambda *a, **k: model(*a, **k))
 
 
 # ---------------------------------------------------------------- matmul precision
