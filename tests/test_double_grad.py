@@ -21,7 +21,8 @@ CASES = [
     # gradients that do not require grad in torch
     "x.sum()", "x.mean()", "-x", "x.t()", "x.clone()", "x.floor()", "x.round()", "x.sign()",
     "x.amax(1)", "x.sort(1)[0]", "x.cumsum(1)", "x.nansum()", "x.diagonal()", "x.squeeze()",
-    "x @ y.t()", "F.linear(x, y)",
+    "x @ y.t()", "F.linear(x, y)", "x.tril()", "x.triu()", "x.trace()", "x.nan_to_num()",
+    "torch.fft.irfft(x)", "torch.fft.hfft(x)", "x.deg2rad()", "x.amin(1)",
 ]
 
 

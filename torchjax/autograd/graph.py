@@ -211,11 +211,27 @@ def _differentiable_in(vop, flat, cts, dpos):
 
 def _float_path(jaxpr, var):
     """Whether an output of jaxpr depends on var through float (or complex) values."""
-    dep = {var}
+    return any(type(v) is not Literal and v in _float_deps(jaxpr, {var}) for v in jaxpr.outvars)
+
+
+def _float_deps(jaxpr, dep):
+    """The variables of jaxpr that depend on those in dep through float values (nested jit
+    calls are followed; other inner jaxprs count as depending on all their inputs)."""
+    dep = set(dep)
     for eqn in jaxpr.eqns:
-        if any(type(v) is not Literal and v in dep for v in eqn.invars):
-            dep.update(o for o in eqn.outvars if jnp.issubdtype(o.aval.dtype, jnp.inexact))
-    return any(type(v) is not Literal and v in dep for v in jaxpr.outvars)
+        ins = [type(v) is not Literal and v in dep for v in eqn.invars]
+        if not any(ins):
+            continue
+        inner = eqn.params.get("jaxpr") or eqn.params.get("call_jaxpr")
+        inner = getattr(inner, "jaxpr", inner)
+        if inner is not None and len(inner.invars) == len(eqn.invars):
+            d = _float_deps(inner, {w for w, u in zip(inner.invars, ins) if u})
+            outs = [type(w) is not Literal and w in d for w in inner.outvars]
+        else:
+            outs = [True] * len(eqn.outvars)
+        dep.update(o for o, u in zip(eqn.outvars, outs)
+                   if u and jnp.issubdtype(o.aval.dtype, jnp.inexact))
+    return dep
 
 
 def _vjp_op(E, bkey, name):
