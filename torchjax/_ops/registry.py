@@ -32,7 +32,7 @@ class Op:
     _save_plan = None  # what record() saves, worked out on first use
     opmath = ()  # params that stay float32 when one-element and the common dtype is float16/bf16
     def __init__(self, fn, name, tensors, lists, promote, to_float, static_scalars, grad, saves,
-                 view, returns, differentiable, out_dtype, data=()):
+                 view, returns, differentiable, data=()):
         self.fn, self.name = fn, name
         self.params = list(inspect.signature(fn).parameters.values())
         tl = set(tensors) | set(lists) | set(data)
@@ -50,7 +50,6 @@ class Op:
         self.view = view
         self.returns = returns
         self.differentiable = differentiable
-        self.out_dtype = out_dtype
         self.fwd, self.bwd, self._node_cls, self.plain = {}, {}, None, {}
         # params where a Python number may take the fast path (full-precision 0-d array, promoted
         # while tracing); other numbers go through _convert
@@ -67,7 +66,7 @@ def _camel(name):
 
 
 def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalars=(), grad=None,
-       saves=None, view=None, returns=None, differentiable=True, out_dtype=None, name=None,
+       saves=None, view=None, returns=None, differentiable=True, name=None,
        method=True, function=True, inplace=False, out=False, dunders=(), namespace="",
        aliases=(), data=()):
     """Register a pure function as a torch op.
@@ -86,7 +85,7 @@ def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalar
         E = Op(fn, name or fn.__name__.rstrip("_"), tensors if isinstance(tensors, tuple) else
                tuple(tensors.split()), tuple(lists.split()) if isinstance(lists, str) else lists,
                promote, to_float, static_scalars, grad, saves, view, returns, differentiable,
-               out_dtype, data)
+               data)
         OPS[E.name] = E
         if function:
             f = _make_function(E, out)

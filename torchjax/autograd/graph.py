@@ -255,7 +255,7 @@ def _vjp_op(E, bkey, name):
         o.__dict__.update(fn=fn, name=E.name + "_vjp", tnames=(), tpos=(), lists=frozenset(),
                           params=[], snames=(), promote=(), ppos=(), to_float=False, static_scalars=frozenset(),
                           grad_name=E.double_grad or name, saves=(), view=None, returns=None,
-                          differentiable=True, out_dtype=None, fwd={}, bwd={}, _node_cls=None, plain={},
+                          differentiable=True, fwd={}, bwd={}, _node_cls=None, plain={},
                           _deps={})
         _vjp_ops[(E, bkey)] = o
 
