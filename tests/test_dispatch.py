@@ -244,3 +244,18 @@ def test_reduced_float_alpha_bit_exact(dt):
                   lambda m, a, b: m.rsub(a, b, alpha=s), lambda m, a, b: a.clone().add_(b, alpha=s),
                   lambda m, a, b: m.add(a, 2.5, alpha=s)):
             _same(f(tj, x, y), f(torch, tx, ty))
+
+
+def test_default_dtype_changes_reach_cached_executables():
+    a, b = tj.tensor([1, 2]), tj.tensor([2, 4])
+    ta, tb = torch.tensor([1, 2]), torch.tensor([2, 4])
+    try:
+        for d in ("float32", "float64", "float32"):
+            tj.set_default_dtype(getattr(tj, d))
+            torch.set_default_dtype(getattr(torch, d))
+            _same(a / b, ta / tb)
+            _same(a * 1.5, ta * 1.5)
+            _same(tj.exp(a), torch.exp(ta))
+    finally:
+        tj.set_default_dtype(tj.float32)
+        torch.set_default_dtype(torch.float32)
