@@ -80,7 +80,7 @@ for _name, _cls in __import__("torchjax._creation", fromlist=["LEGACY"]).LEGACY.
     globals()[_name] = _cls
 del _name, _cls
 
-from . import nn, linalg, fft, special, signal, cuda, backends, random, return_types  # noqa: E402
+from . import nn, linalg, fft, special, signal, masked, cuda, backends, random, return_types  # noqa: E402
 from .random import (manual_seed, seed, initial_seed, get_rng_state, set_rng_state,  # noqa: E402
                      Generator, default_generator)
 from . import optim, utils, serialization  # noqa: E402
