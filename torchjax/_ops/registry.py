@@ -420,6 +420,15 @@ def call(E, targs, statics, out=None, autocast=True):
         res = ent[1](*arrs)
     except Exception as e:  # a torch error raised while tracing: drop JAX's frames and note
         raise _user_error(e)
+    if not need and out is None and E.view is None and type(res) is not tuple:
+        r = _new(Tensor)  # the common case: one new tensor, no node
+        r._st = Storage(res)
+        return r
+    return _finish(E, targs, statics, res, key, arrs, need, out)
+
+
+def _finish(E, targs, statics, res, key, arrs, need, out):
+    """Wrap the forward's result(s) (views alias their input), record the node, fill out=."""
     if E.view is None and type(res) is not tuple:  # the common case: one new tensor
         r = _new(Tensor)
         r._st = Storage(res)
