@@ -79,23 +79,17 @@ OPS["fill"].value_check = _fill_check
 
 # ---------------------------------------------------------------- predicates
 
-def _resize_as(input, the_template, memory_format=None, method=False):
-    for n, a in (("input", input), ("the_template", the_template))[method:]:
-        if not isinstance(a, Tensor):
-            pos = 1 if method or n == "input" else 2
-            raise TypeError(f"resize_as_(): argument '{n}' (position {pos}) must be Tensor, not "
-                            f"{type(a).__name__}")
-    return input.resize_(the_template.shape)
-
-
 @composite(method=False, name="resize_as_")
 def _resize_as_function(input, the_template, *, memory_format=None):
-    return _resize_as(input, the_template)
+    _need_tensor("resize_as_", "input", 1, input)
+    _need_tensor("resize_as_", "the_template", 2, the_template)
+    return input.resize_(the_template.shape)
 
 
 @composite(function=False, name="resize_as_")
 def _resize_as_method(self, the_template, *, memory_format=None):
-    return _resize_as(self, the_template, method=True)
+    _need_tensor("resize_as_", "the_template", 1, the_template)
+    return self.resize_(the_template.shape)
 
 
 @composite(method=False)
