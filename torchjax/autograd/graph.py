@@ -4,8 +4,6 @@ import itertools
 
 import jax
 import jax.numpy as jnp
-from jax._src.core import Literal
-from jax._src.interpreters import partial_eval as pe
 
 from .. import _dtype as D
 from .._tensor import Tensor, wrap
@@ -188,6 +186,7 @@ def _differentiable_in(vop, flat, cts, dpos):
     if hit is None:
         sds = lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype) if a is not None else None
         try:
+            from jax._src.interpreters.partial_eval import dce_jaxpr  # (JAX internals: guarded)
             closed = jax.make_jaxpr(
                 lambda ps, cs: vop.fn(**{f"a{j}": v for j, v in enumerate(list(ps) + list(cs))}))(
                 [sds(a) for a in flat], [sds(c) for c in cts])
@@ -199,7 +198,7 @@ def _differentiable_in(vop, flat, cts, dpos):
                     pos[i] = jaxpr.invars[k]
                     k += 1
             if vop.grad_name.count("Backward") > 1:
-                _, used = pe.dce_jaxpr(jaxpr, [True] * len(jaxpr.outvars))
+                _, used = dce_jaxpr(jaxpr, [True] * len(jaxpr.outvars))
                 hit = frozenset(i for i in dpos if used[jaxpr.invars.index(pos[i])])
             else:
                 hit = frozenset(i for i in dpos if _float_path(jaxpr, pos[i]))
@@ -207,6 +206,12 @@ def _differentiable_in(vop, flat, cts, dpos):
             hit = frozenset(dpos)
         vop._deps[sig] = hit
     return hit
+
+
+try:
+    from jax.extend.core import Literal
+except ImportError:  # older JAX
+    from jax._src.core import Literal
 
 
 def _float_path(jaxpr, var):
