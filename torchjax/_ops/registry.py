@@ -248,12 +248,12 @@ def _common_dtype(E, targs, arrs):
     return r if r is not False else _promoted(key)
 
 
-def _array_dtype(E, arrs, numbers=()):
-    """_common_dtype from arrays alone (in a trace); positions in numbers hold Python numbers."""
+def _array_dtype(E, arrs, nums=()):
+    """_common_dtype from arrays alone (in a trace); positions in nums hold Python numbers."""
     key = [E.to_float, D._default[0]]
     for i in E.ppos:
         v = arrs[i] if i < len(arrs) else None
-        if i in numbers:
+        if i in nums:
             key.append(_PYTYPE[v.dtype])
         elif isinstance(v, tuple):
             key.extend((x.dtype, not x.shape) for x in v)
@@ -313,7 +313,7 @@ def _full_scalar(v):
             return None
         if len(_full_cache) > 4096:
             _full_cache.clear()
-        a = _full_cache[key] = jnp.asarray(np.asarray(v, _FULL[type(v)].np))
+        a = _full_cache[key] = scalar_array(v, _FULL[type(v)])
     return a
 
 
