@@ -93,16 +93,18 @@ def worker(framework, min_time):
     import numpy as np
     res = {}
     rng = np.random.default_rng(0)
-    if framework == "jax":
+    if framework.startswith("jax"):
         import jax
         import jax.numpy as jnp
         jax.config.update("jax_enable_x64", True)
+        opts = {"xla_cpu_use_fusion_emitters": False} if framework == "jax+opts" else None
         sync = jax.block_until_ready
         for name, f in _jax_fns().items():
             x = jnp.asarray(rng.standard_normal(WORKLOADS[name][1], np.float32))
-            fwd = jax.jit(f)
+            fwd = jax.jit(f, compiler_options=opts)
             g = jnp.ones_like(_first(fwd(x)))
-            bwd = jax.jit(lambda x, g, f=f: jax.vjp(lambda x: _first(f(x)), x)[1](g))
+            bwd = jax.jit(lambda x, g, f=f: jax.vjp(lambda x: _first(f(x)), x)[1](g),
+                          compiler_options=opts)
             res[f"{name} fwd"] = _timeit(lambda: fwd(x), sync, min_time)
             res[f"{name} fwd+bwd"] = _timeit(lambda: bwd(x, g), sync, min_time)
     else:

@@ -1,4 +1,6 @@
 """Side-by-side timings: torchjax eager vs a bare jax.jit call of the same function vs PyTorch eager.
+A fourth column jits with the XLA compile options torchjax uses (torchjax/_jit.py), so the
+eager overhead can be read apart from the kernels those options change.
 
 One process per framework (so imports and threads don't interfere), same workloads, reported as
 ratios. Usage: python benchmarks/run.py [--quick]
@@ -65,33 +67,37 @@ def worker(framework, min_time):
         import jax
         import jax.numpy as lib
         jax.config.update("jax_enable_x64", True)
+        opts = {"xla_cpu_use_fusion_emitters": False} if framework == "jax+opts" else None
+        jit = lambda f: jax.jit(f, compiler_options=opts)
         mk = lambda n: jax.numpy.ones((n, n), jax.numpy.float32)
         sync = lambda r: jax.block_until_ready(r)
     ops = {"add": lambda a, b: a + b, "mul_scalar": lambda a, b: a * 2.5,
            "tanh": lambda a, b: lib.tanh(a), "sum": lambda a, b: a.sum(),
            "matmul": lambda a, b: a @ b}
     for _ in range(PASSES):  # keep each workload's best pass: a process's first seconds are noisy
-        _one_pass(framework, lib, mk, sync, grad if framework != "jax" else None, ops, min_time,
-                  res)
+        _one_pass(framework, lib, mk, sync, jit if framework.startswith("jax") else grad, ops,
+                  min_time, res)
     print(json.dumps(res))
 
 
 def _one_pass(framework, lib, mk, sync, grad, ops, min_time, res):
+    """grad: for the jax frameworks, the jit to use."""
     def keep(k, v):
         res[k] = min(v, res.get(k, v))
-    if framework == "jax":
+    is_jax = framework.startswith("jax")
+    if is_jax:
         import jax
     for n in SIZES:
         a, b = mk(n), mk(n)
         for name in WORKLOADS:
             f = ops[name]
-            if framework == "jax":
-                jf = jax.jit(f)
+            if is_jax:
+                jf = grad(f)
                 keep(f"{name} {n}", _timeit(lambda: jf(a, b), sync, min_time))
             else:
                 keep(f"{name} {n}", _timeit(lambda: f(a, b), sync, min_time))
-        if framework == "jax":
-            g = jax.jit(jax.grad(lambda w, x: _chain(x, w, lib)))
+        if is_jax:
+            g = grad(jax.grad(lambda w, x: _chain(x, w, lib)))
             keep(f"chain fwd+bwd {n}", _timeit(lambda: g(b, a), sync, min_time))
             keep(f"add+grad-node {n}", res[f"add {n}"])
         else:
@@ -127,7 +133,7 @@ def main():
 def run_workers(script, min_time, env):
     """{framework: {workload: µs}}: one process per framework running `script --worker`."""
     out = {}
-    for fw in ["jax", "torchjax", "torch"]:
+    for fw in ["jax", "jax+opts", "torchjax", "torch"]:
         p = subprocess.run([sys.executable, script, "--worker", fw, str(min_time)],
                            capture_output=True, text=True, cwd=ROOT, env=env)
         if p.returncode:
@@ -138,11 +144,12 @@ def run_workers(script, min_time, env):
 
 
 def print_table(out, width):
-    print(f"{'workload':{width}s} {'torchjax µs':>12s} {'jax.jit µs':>11s} {'torch µs':>9s} "
-          f"{'tj/jit':>7s} {'tj/torch':>8s}")
+    print(f"{'workload':{width}s} {'torchjax µs':>12s} {'jax.jit µs':>11s} {'jit+opts µs':>12s} "
+          f"{'torch µs':>9s} {'tj/jit':>7s} {'tj/jit+opts':>11s} {'tj/torch':>8s}")
     for k in out["torchjax"]:
-        tj, jx, pt = out["torchjax"][k], out["jax"][k], out["torch"][k]
-        print(f"{k:{width}s} {tj:12.1f} {jx:11.1f} {pt:9.1f} {tj / jx:7.2f} {tj / pt:8.2f}")
+        tj, jx, jo, pt = (out[f][k] for f in ("torchjax", "jax", "jax+opts", "torch"))
+        print(f"{k:{width}s} {tj:12.1f} {jx:11.1f} {jo:12.1f} {pt:9.1f} {tj / jx:7.2f} "
+              f"{tj / jo:11.2f} {tj / pt:8.2f}")
 
 
 def script_times(script):

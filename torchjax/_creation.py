@@ -1,5 +1,4 @@
 """Tensor creation from Python data and shapes (no tensor inputs, so not op-table entries)."""
-import functools
 import numbers
 
 import jax
@@ -7,6 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype as D
+from ._jit import lazy_jit
 from ._size import device as _device_cls, jax_device
 from ._tensor import Tensor, wrap, _new
 from ._grad_state import STATE
@@ -115,7 +115,7 @@ def _size(size):
     return tuple(out)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 2))
+@lazy_jit(static_argnums=(0, 2))
 def _full(shape, value, dt):
     return jnp.full(shape, value, dtype=dt)
 

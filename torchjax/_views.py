@@ -8,11 +8,12 @@ torch. ``comp`` is the view's element dtype when it differs from the root's (``.
 a flat array of that dtype (``to_units``) before indexing, and written back (``from_units``).
 """
 import math
-from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from ._jit import lazy_jit
 
 
 class Storage:
@@ -169,12 +170,12 @@ def from_units(units, root):
     return _from_bytes(b.reshape(n, rdt.itemsize), rdt).reshape(root.shape)
 
 
-@jax.jit
+@lazy_jit
 def _gather_flat(root, idx):
     return root.reshape(-1)[idx]
 
 
-@partial(jax.jit, static_argnums=2)
+@lazy_jit(static_argnums=2)
 def _gather_units(root, idx, dt):
     return to_units(root, dt)[idx]
 
@@ -185,12 +186,12 @@ def gather(root, vm):
     return _gather_units(root, vm.index_map(), vm.comp).reshape(vm.shape)
 
 
-@jax.jit
+@lazy_jit
 def _scatter_flat(root, idx, src):
     return root.reshape(-1).at[idx].set(src.reshape(-1).astype(root.dtype)).reshape(root.shape)
 
 
-@partial(jax.jit, static_argnums=3)
+@lazy_jit(static_argnums=3)
 def _scatter_units(root, idx, src, dt):
     units = to_units(root, dt).at[idx].set(src.reshape(-1).astype(dt))
     return from_units(units, root)

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from .._jit import lazy_jit
 from .._tensor import Tensor, wrap
 from .._views import ViewMeta
 from ._util import wrap_dim, broadcast_shapes
@@ -334,7 +335,7 @@ def _fast_fn(shape, key, vshape):
                         root.dtype, jnp.complexfloating):
                     v = jnp.real(v)
                 return root.at[ix].set(jnp.broadcast_to(v.reshape(vs), target).astype(root.dtype))
-            fn = jax.jit(fn)
+            fn = lazy_jit(fn)
         if len(_FAST) > 2048:
             _FAST.clear()
         ent = _FAST[(shape, key, vshape)] = (fn,)

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from .._jit import jit, nested
 from .._tensor import Tensor, wrap, view_of, _new
 from .._views import Storage, meta_of
 from .._grad_state import STATE
@@ -370,7 +371,7 @@ def _forward(E, key):
             args = [kw.pop(n) for n in pos]
             return fn(*args[:-1], *args[-1], **kw)
         return fn(**kw)
-    return f, jax.jit(f), key, key[3]
+    return f, jit(f), key, key[3]
 
 
 AUTOCAST = [None]  # while an autocast region is on: f(E, targs, statics) -> (targs, statics)
@@ -419,7 +420,9 @@ def call(E, targs, statics, out=None, autocast=True):
     try:
         res = ent[1](*arrs)
     except Exception as e:  # a torch error raised while tracing: drop JAX's frames and note
-        raise _user_error(e)
+        if not nested(e):
+            raise _user_error(e)
+        res = ent[0](*arrs)  # inside the user's jax.jit: inline f into its trace
     if not need and out is None and E.view is None and type(res) is not tuple:
         r = _new(Tensor)  # the common case: one new tensor, no node
         r._st = Storage(res)

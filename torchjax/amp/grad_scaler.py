@@ -11,10 +11,10 @@ import warnings
 from collections import abc, defaultdict
 from enum import Enum
 
-import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
+from .._jit import lazy_jit
 from .._tensor import Tensor, wrap
 
 __all__ = ["OptState", "GradScaler"]
@@ -45,7 +45,7 @@ def _refresh_per_optimizer_state():
     return {"stage": OptState.READY, "found_inf_per_device": {}}
 
 
-@jax.jit
+@lazy_jit
 def _check_and_unscale(grads, found_inf, inv_scale):
     """torch's _amp_foreach_non_finite_check_and_unscale_ over a list of grads (any dtypes):
     found_inf becomes 1.0 if any element is inf/NaN; each grad is multiplied by inv_scale in its
@@ -59,7 +59,7 @@ def _check_and_unscale(grads, found_inf, inv_scale):
     return out, bad
 
 
-@jax.jit
+@lazy_jit
 def _update_scale(scale, tracker, found_inf, growth_factor, backoff_factor, growth_interval):
     """torch's _amp_update_scale_ (CPU kernel): back off on inf, grow every growth_interval."""
     s = scale.astype(jnp.float64)

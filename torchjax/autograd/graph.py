@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
+from .._jit import jit, lazy_jit, nested
 from .._tensor import Tensor, wrap
 from .._views import index_in_base
 from .grad_mode import STATE
@@ -96,8 +97,14 @@ class OpNode(Node):
         else:
             f = E.bwd.get(bkey)
             if f is None:
-                f = E.bwd[bkey] = jax.jit(_vjp_fn(E, bkey))
-            res = [wrap(r) for r in f(self.arrs, cts)]
+                f = E.bwd[bkey] = jit(_vjp_fn(E, bkey))
+            try:
+                res = f(self.arrs, cts)
+            except ValueError as e:
+                if not nested(e):
+                    raise
+                res = _vjp_fn(E, bkey)(self.arrs, cts)  # inside the user's jax.jit: inline
+            res = [wrap(r) for r in res]
         out = [None] * len(self.next_functions)
         for p, r in zip(self.dpos, res):
             out[p] = r
@@ -712,4 +719,4 @@ def _accumulate_leaf(var, g, create_graph):
                 raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
 
 
-_add = jax.jit(jnp.add)
+_add = lazy_jit(jnp.add)

@@ -15,6 +15,7 @@ from itertools import chain
 import jax
 import jax.numpy as jnp
 
+from .._jit import lazy_jit
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad, enable_grad
 
@@ -74,7 +75,7 @@ def _group_update(kernel, static, params, grads, states, hypers):
 def _jitted(kernel, static):
     f = _JIT.get((kernel, static))
     if f is None:
-        f = _JIT[(kernel, static)] = jax.jit(functools.partial(_group_update, kernel, static))
+        f = _JIT[(kernel, static)] = lazy_jit(functools.partial(_group_update, kernel, static))
     return f
 
 

@@ -3,8 +3,8 @@ import itertools
 import math
 from copy import deepcopy
 
-import jax
 
+from .._jit import lazy_jit
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..nn.modules.module import Module
@@ -16,7 +16,7 @@ __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_s
            "get_ema_avg_fn", "get_swa_avg_fn"]
 
 
-@jax.jit
+@lazy_jit
 def _lerp_all(starts, ends, weight):
     return [lerp(a, b, weight) for a, b in zip(starts, ends)]
 

@@ -1,11 +1,10 @@
 """torch.nn.utils.clip_grad: gradient norm/value clipping, each one jitted call over all grads."""
-import functools
 import types
 import warnings
 
-import jax
 import jax.numpy as jnp
 
+from ..._jit import lazy_jit
 from ..._tensor import Tensor, wrap
 from ...autograd.grad_mode import no_grad
 
@@ -17,7 +16,7 @@ def _as_list(tensors):
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
-@functools.partial(jax.jit, static_argnums=1)
+@lazy_jit(static_argnums=1)
 def _total_norm(arrays, norm_type):
     from ..._ops.linalg import _vnorm
     norms = [_vnorm(a, norm_type, None, False) for a in arrays]
@@ -25,13 +24,13 @@ def _total_norm(arrays, norm_type):
     return _vnorm(jnp.stack([n.astype(dt) for n in norms]), norm_type, None, False)
 
 
-@jax.jit
+@lazy_jit
 def _scale(arrays, max_norm, total):
     coef = jnp.minimum(max_norm / (total + 1e-6), 1.0).astype(total.dtype)
     return [(a * coef.astype(a.dtype)).astype(a.dtype) for a in arrays]
 
 
-@functools.partial(jax.jit, static_argnums=1)
+@lazy_jit(static_argnums=1)
 def _clamp(arrays, clip_value):
     return [jnp.clip(a, -clip_value, clip_value).astype(a.dtype) for a in arrays]
 
