@@ -57,3 +57,19 @@ def test_second_grad_through_a_linear_gradient_fails_like_torch():
         (g,) = m.autograd.grad(x.sum(), x, create_graph=True)
         with pytest.raises(RuntimeError, match="does not require grad"):
             m.autograd.grad(g.sum(), x)
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_hardsigmoid_gradient_has_torchs_not_implemented_node(inplace):
+    """torch defines no derivative for hardsigmoid_backward: the gradient requires grad through a
+    NotImplemented node, and differentiating it again raises."""
+    seen = []
+    for m in (torch, tj):
+        x = m.tensor(X, requires_grad=True)
+        y = m.nn.functional.hardsigmoid(x * 1, inplace=inplace)
+        (g,) = m.autograd.grad(y.sum(), x, create_graph=True)
+        names = [type(n).__name__ for n, _ in g.grad_fn.next_functions if n is not None]
+        with pytest.raises(RuntimeError) as e:
+            g.sum().backward()
+        seen.append((type(g.grad_fn).__name__, g.requires_grad, names, str(e.value), g.tolist()))
+    assert seen[0] == seen[1]

@@ -2,7 +2,7 @@
 derivative formula (tanh's is tanh_backward: TanhBackwardBackward0; sin's is grad * cos(x):
 MulBackward0). Read off torch 2.13 for gradients with respect to the first input. A name with
 two 'Backward' is a dedicated backward function, which autograd.graph treats as depending on
-every input it reads."""
+every input it reads; so does torch's NotImplemented node, whose backward raises."""
 from .registry import OPS
 
 DOUBLE_GRAD = {
@@ -15,6 +15,7 @@ DOUBLE_GRAD = {
     "erfinv": "MulBackward0", "exp": "MulBackward0", "exp2": "MulBackward1",
     "expm1": "MulBackward0", "gelu": "GeluBackwardBackward0",
     "hardshrink": "HardshrinkBackwardBackward0", "hardswish": "HardswishBackwardBackward0",
+    "hardsigmoid": "NotImplemented", "hardsigmoid_": "NotImplemented",
     "hardtanh": "HardtanhBackwardBackward0", "huber_loss": "HuberLossBackwardBackward0",
     "i0": "MulBackward0", "i0e": "MulBackward0", "i1": "MulBackward0", "i1e": "MulBackward0",
     "layer_norm": "NativeLayerNormBackwardBackward0",

@@ -204,7 +204,7 @@ def _differentiable_in(vop, flat, cts, dpos):
                 if a is not None:
                     pos[i] = jaxpr.invars[k]
                     k += 1
-            if vop.grad_name.count("Backward") > 1:
+            if vop.grad_name.count("Backward") > 1 or vop.grad_name == "NotImplemented":
                 _, used = dce_jaxpr(jaxpr, [True] * len(jaxpr.outvars))
                 hit = frozenset(i for i in dpos if used[jaxpr.invars.index(pos[i])])
             else:
@@ -278,6 +278,15 @@ def _vjp_op(E, bkey, name):
             o.tnames = tuple(f"a{i}" for i in range(nargs[0] + ncts))
         o._configure = configure
     return o
+
+
+class _NotImplementedNode(OpNode):
+    """torch's node for a gradient whose own derivative torch does not define (hardsigmoid's)."""
+    __slots__ = ()
+
+    def apply(self, grads):
+        raise RuntimeError(f"derivative for aten::{self.op.name[:-4].rstrip('_')}_backward is not "
+                           "implemented")
 
 
 _node_classes = {}
@@ -437,7 +446,7 @@ def record(E, key, targs, arrs, results):
     if cls is None:
         from .._ops.registry import resolved_key
         name = E.grad_name if isinstance(E.grad_name, str) else E.grad_name(resolved_key(E, key, arrs))
-        cls = node_class(name)
+        cls = node_class(name, _NotImplementedNode if name == "NotImplemented" else OpNode)
         if isinstance(E.grad_name, str):
             E._node_cls = cls
     n = cls()
