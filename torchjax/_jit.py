@@ -64,4 +64,5 @@ def lazy_jit(f=None, **kw):
             if not nested(e):
                 raise
         return f(*args, **kwargs)
+    run._cache_size = lambda: box[0]._cache_size() if box else 0
     return run

@@ -51,7 +51,7 @@ class Op:
         self.view = view
         self.returns = returns
         self.differentiable = differentiable
-        self.fwd, self.bwd, self._node_cls, self.plain = {}, {}, None, {}
+        self.fwd, self.bwd, self._node_cls, self.plain, self.nplain = {}, {}, None, {}, {}
         # params where a Python number may take the fast path (full-precision 0-d array, promoted
         # while tracing); other numbers go through _convert
         self.numpos = frozenset(() if static_scalars else self.ppos) | self.data
@@ -411,12 +411,19 @@ def call(E, targs, statics, out=None, autocast=True):
         if E.value_check is not None:
             E.value_check(targs, statics)
         if nums is not None:  # f finds the common dtype while tracing
-            key = (statics, nums if E.promote else None, (), D._default[0])
+            ent = E.nplain.get((statics, nums))
+            if ent is None or ent[3] is not D._default[0]:
+                key = (statics, nums if E.promote else None, (), D._default[0])
+                ent = E.fwd.get(key)
+                if ent is None:
+                    ent = E.fwd[key] = _forward(E, key)
+                E.nplain[(statics, nums)] = ent
+            key = ent[2]
         else:
             targs, key, need = _convert(E, targs, statics, arrs, need)
-        ent = E.fwd.get(key)
-        if ent is None:
-            ent = E.fwd[key] = _forward(E, key)
+            ent = E.fwd.get(key)
+            if ent is None:
+                ent = E.fwd[key] = _forward(E, key)
     try:
         res = ent[1](*arrs)
     except Exception as e:  # a torch error raised while tracing: drop JAX's frames and note
@@ -458,19 +465,23 @@ def _numbers(E, targs, arrs):
     of the promoted ones, or None (then _convert does the work)."""
     if E.tensor_only is not None:
         return None
-    pos, numpos = [], E.numpos
-    for i, a in enumerate(targs):
-        if a is None or isinstance(a, Tensor):
+    pos, i = (), -1
+    for a in targs:
+        i += 1
+        t = type(a)
+        if t is Tensor or a is None or isinstance(a, Tensor):
             continue
-        if type(a) not in _NUMS or i not in numpos:
+        if t not in _NUMS or i not in E.numpos:
             return None
-        v = _full_scalar(a)
+        v = _full_cache.get((a, t)) if a else None  # (zeros: _full_scalar keeps their sign)
         if v is None:
-            return None
+            v = _full_scalar(a)
+            if v is None:
+                return None
         arrs[i] = v
         if i not in E.data:
-            pos.append(i)
-    return tuple(pos)
+            pos += (i,)
+    return pos
 
 
 def _parse(E, targs):
@@ -537,6 +548,7 @@ def clear_caches():
     for E in OPS.values():
         E.fwd.clear()
         E.plain.clear()
+        E.nplain.clear()
         E.bwd.clear()
     from ..autograd import graph
     graph._vjp_ops.clear()

@@ -267,7 +267,9 @@ def _vjp_op(E, bkey, name):
         o.__dict__.update(fn=fn, name=E.name + "_vjp", tnames=(), tpos=(), lists=frozenset(),
                           params=[], snames=(), promote=(), ppos=(), to_float=False, static_scalars=frozenset(),
                           grad_name=E.double_grad or name, saves=(), view=None, returns=None,
-                          differentiable=True, fwd={}, bwd={}, _node_cls=None, plain={},
+                          differentiable=True, fwd={}, bwd={}, plain={}, nplain={},
+                          _node_cls=node_class("NotImplemented", _NotImplementedNode)
+                          if E.double_grad == "NotImplemented" else None,
                           _deps={})
         _vjp_ops[(E, bkey)] = o
 
@@ -446,7 +448,7 @@ def record(E, key, targs, arrs, results):
     if cls is None:
         from .._ops.registry import resolved_key
         name = E.grad_name if isinstance(E.grad_name, str) else E.grad_name(resolved_key(E, key, arrs))
-        cls = node_class(name, _NotImplementedNode if name == "NotImplemented" else OpNode)
+        cls = node_class(name)
         if isinstance(E.grad_name, str):
             E._node_cls = cls
     n = cls()
