@@ -79,7 +79,9 @@ class Converter:
             key = id(x)
             if key not in self.memo:
                 rg = x.requires_grad and (x.is_floating_point() or x.is_complex())
-                y = make_target(tj, torch_numpy(x), dtype_name(x.dtype), rg)
+                y = self._view(x, rg) if x._base is not None else None
+                if y is None:
+                    y = make_target(tj, torch_numpy(x), dtype_name(x.dtype), rg)
                 self.memo[key] = (x, y)  # keep x alive so id() stays unique
                 if rg:
                     self.grad_pairs.append((x, y))
@@ -105,6 +107,19 @@ class Converter:
             path, name = _torch_callable(x)
             return getattr(attr_path(tj, path) if path else tj, name)
         return x
+
+
+    def _view(self, x, rg):
+        """A view of a converted base with x's sizes, strides and storage offset (so ops that
+        read the storage, like as_strided, see what torch sees), when x is a strided view of a
+        base that owns its storage from element 0; else None."""
+        base = x._base
+        if (base._base is not None or base.storage_offset() != 0 or not base.is_contiguous()
+                or x.layout != torch.strided or x.dtype != base.dtype or x.is_conj() or x.is_neg()
+                or not hasattr(self.tj.Tensor, "as_strided")):
+            return None
+        y = make_target(self.tj, torch_numpy(base), dtype_name(base.dtype), rg)
+        return y.as_strided(tuple(x.shape), x.stride(), x.storage_offset())
 
 
 _CALLABLES = {}

@@ -649,3 +649,20 @@ def _complex_views_regen_script(L):
 
 def test_complex_views_regenerated_after_inplace():
     assert _complex_views_regen_script(tj) == _complex_views_regen_script(torch)
+
+
+@pytest.mark.parametrize("offset", [None, 0, 3, 10])
+def test_as_strided_of_a_partial_view_reads_the_whole_storage(offset):
+    """torch's as_strided addresses the storage, not the view: a view of elements 5..14 can
+    reach elements 0..19; the gradient reaches only the view's own elements."""
+    out = []
+    for m in (torch, tj):
+        b = m.arange(20.0, requires_grad=True)
+        x = b.as_strided((10,), (1,), 5)
+        kw = {} if offset is None else {"storage_offset": offset}
+        y = x.as_strided((2, 2), (1, 2), **kw)
+        (y * y).sum().backward()
+        c = m.arange(20.0)[5:15]
+        c.as_strided_((2, 2), (1, 2), **kw)
+        out.append((y.tolist(), b.grad.tolist(), c.tolist(), type(y.grad_fn).__name__))
+    assert out[0] == out[1]

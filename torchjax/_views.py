@@ -66,16 +66,19 @@ class ViewMeta:
         return self._idx
 
 
-def index_in_base(vm, dt, base_vm, base_dt):
+def index_in_base(vm, dt, base_vm, base_dt, outside=False):
     """Flat indices of a view's elements (layout vm, dtype dt) among the elements of its base's
-    bytes read as dt, for a base that is itself strided (base_vm, dtype base_dt)."""
+    bytes read as dt, for a base that is itself strided (base_vm, dtype base_dt). With outside,
+    elements of the storage that the base does not cover get -1 instead of an error."""
     vsz, bsz = np.dtype(dt).itemsize, np.dtype(base_dt).itemsize
     bb = (base_vm.np_index()[:, None] * bsz + np.arange(bsz)).reshape(-1)
     vb = vm.np_index() * vsz
     inv = np.full(max(bb.max(initial=0), vb.max(initial=0)) + 1, -1, np.int64)
     inv[bb] = np.arange(bb.size)
     rel = inv[vb]
-    if (rel < 0).any() or (rel % vsz).any():
+    if outside:
+        rel = np.where(rel < 0, -vsz, rel)
+    if (rel < 0).any() and not outside or (rel % vsz).any():
         raise RuntimeError("torchjax: a view reaching outside its strided base (as_strided) "
                            "cannot be read or written through that base")
     return jnp.asarray(rel // vsz)

@@ -9,6 +9,7 @@ from jax import lax
 import numpy as np
 
 from .. import _dtype as D
+from .._tensor import wrap
 from .._views import ViewMeta, bitcast, compute_view_stride, contiguous_strides, meta_of
 from ._util import wrap_dim, wrap_dims, shape_arg, broadcast_shapes as _bshapes
 from .registry import op, composite, call, OPS
@@ -861,11 +862,11 @@ def diag(input, diagonal=0, *, out=None):
     return _into_out(out, r)
 
 
-def _into_out(out, r):
+def _into_out(out, r, name=None, resize_warning=True):
     if out is None:
         return r
     from .registry import _write_out
-    _write_out(out, [r])
+    _write_out(out, [r], name, resize_warning)
     return out
 
 
@@ -1379,15 +1380,27 @@ def alias(input):
 
 
 # ---- as_strided: any layout over the input's storage ----
-def _as_strided_meta(sh, st, off, comp, size, stride, storage_offset, idx):
+def _as_strided_meta(sh, st, off, comp, size, stride, storage_offset, idx, sidx, root=None):
     return size, stride, storage_offset, comp
 
 
-@op(**VIEW, view=_as_strided_meta, function=False, method=False, grad="AsStridedBackward0",
-    name="_as_strided")
-def _as_strided_op(input, size, stride, storage_offset, idx):
-    """idx: the flat positions of the result's elements among the input's (a static tuple)."""
-    return input.reshape(-1)[np.asarray(idx, np.int64)].reshape(size)
+@op(tensors=("input", "root"), **VIEW, view=_as_strided_meta, function=False, method=False,
+    grad="AsStridedBackward0", name="_as_strided")
+def _as_strided_op(input, size, stride, storage_offset, idx, sidx, root=None):
+    """idx: the flat positions of the result's elements among the input's (static). Elements
+    of the storage outside a view input (idx -1) are read from the root's value at sidx, without
+    a gradient, as torch's as_strided reads the whole storage."""
+    idx = np.asarray(idx, np.int64)
+    out = input.reshape(-1)[np.maximum(idx, 0)]
+    if sidx is not None:
+        rest = lax.stop_gradient(root.reshape(-1)[np.asarray(sidx, np.int64)])
+        out = jnp.where(idx >= 0, out, rest.astype(out.dtype))
+    return out.reshape(size)
+
+
+def _as_strided_root(input, statics):
+    """The storage's root value as a tensor when as_strided reads outside a view input."""
+    return None if statics[-1] is None else wrap(input._st.value)
 
 
 def _as_strided_args(input, size, stride, storage_offset):
@@ -1410,16 +1423,17 @@ def _as_strided_args(input, size, stride, storage_offset):
                            f"are out of bounds for storage of size {have}")
     vm = ViewMeta(size, stride, off)
     if input._vm is None:
-        idx = vm.np_index()
-    else:
-        dt = input._value.dtype
-        idx = np.asarray(index_in_base(vm, dt, input._vm, dt))
-    return size, stride, off, tuple(idx.tolist())
+        return size, stride, off, tuple(vm.np_index().tolist()), None
+    dt = input._value.dtype
+    idx = np.asarray(index_in_base(vm, dt, input._vm, dt, outside=input._vm.comp is None))
+    sidx = tuple(vm.np_index().tolist()) if (idx < 0).any() else None
+    return size, stride, off, tuple(idx.tolist()), sidx
 
 
 @composite()
 def as_strided(input, size, stride, storage_offset=None):
-    return call(OPS["_as_strided"], (input,), _as_strided_args(input, size, stride, storage_offset))
+    statics = _as_strided_args(input, size, stride, storage_offset)
+    return call(OPS["_as_strided"], (input, _as_strided_root(input, statics)), statics)
 
 
 # ---- in-place shape ops: the tensor takes the layout of the view op's result ----
@@ -1437,10 +1451,10 @@ _inplace_view_op("t", "TBackward1")
 _inplace_view_op("_as_strided", "AsStridedBackward1")
 
 
-def _restride_(self, name, statics):
+def _restride_(self, name, statics, extra=()):
     from ..autograd.graph import check_inplace
     check_inplace(self)
-    r = call(OPS[f"_{name}_inplace"], (self,), statics)
+    r = call(OPS[f"_{name}_inplace"], (self, *extra), statics)
     st = self._st
     self._vm, value = r._vm, r._value
     if r._grad_fn is not None:
@@ -1472,7 +1486,8 @@ def swapaxes_(input, axis0, axis1):
 
 @composite()
 def as_strided_(input, size, stride, storage_offset=None):
-    return _restride_(input, "_as_strided", _as_strided_args(input, size, stride, storage_offset))
+    statics = _as_strided_args(input, size, stride, storage_offset)
+    return _restride_(input, "_as_strided", statics, (_as_strided_root(input, statics),))
 
 
 @composite(function=False)
@@ -1502,7 +1517,7 @@ del _b
 def narrow_copy(input, dim, start, length, *, out=None):
     d, start = _narrow_args(input, dim, start, length, copy=True)
     return _into_out(out, call(OPS["_slice_copy"], (input,), (d, start, start + length, 1,
-                                                               "NarrowCopyBackward0")))
+                                                               "NarrowCopyBackward0")), "narrow_copy", False)
 
 
 @composite(method=False)
