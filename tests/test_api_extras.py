@@ -716,3 +716,54 @@ def test_resize_as_function_and_method():
             except Exception as e:  # noqa: BLE001 - compared below
                 errs.append((type(e).__name__, str(e)))
         assert errs[0] == errs[1] and errs[0] is not None, (expr, errs)
+
+
+_OUT_CASES = {
+    "index_select": lambda m, x, i, A, o: m.index_select(x, 0, i, out=o),
+    "gather": lambda m, x, i, A, o: m.gather(x, 0, i[None], out=o),
+    "take_along_dim": lambda m, x, i, A, o: m.take_along_dim(x, i[None], dim=1, out=o),
+    "take": lambda m, x, i, A, o: m.take(x, i, out=o),
+    "scatter": lambda m, x, i, A, o: m.scatter(x, 0, i[None], x, out=o),
+    "scatter_add": lambda m, x, i, A, o: m.scatter_add(x, 0, i[None], x, out=o),
+    "scatter_reduce": lambda m, x, i, A, o: m.scatter_reduce(x, 0, i[None], x, "sum", out=o),
+    "index_add": lambda m, x, i, A, o: m.index_add(x, 0, i, x[:2], out=o),
+    "index_copy": lambda m, x, i, A, o: m.index_copy(x, 0, i, x[:2], out=o),
+    "masked_select": lambda m, x, i, A, o: m.masked_select(x, x > 4, out=o),
+    "diag": lambda m, x, i, A, o: m.diag(x, out=o),
+    "narrow_copy": lambda m, x, i, A, o: m.narrow_copy(x, 0, 0, 1, out=o),
+    "msort": lambda m, x, i, A, o: m.msort(x, out=o),
+    "fftfreq": lambda m, x, i, A, o: m.fft.fftfreq(4, out=o),
+    "linalg.inv": lambda m, x, i, A, o: m.linalg.inv(A, out=o),
+    "linalg.solve": lambda m, x, i, A, o: m.linalg.solve(A, A, out=o),
+    "linalg.cholesky": lambda m, x, i, A, o: m.linalg.cholesky(A, out=o),
+    "inverse": lambda m, x, i, A, o: m.inverse(A, out=o),
+    "linalg.tensorinv": lambda m, x, i, A, o: m.linalg.tensorinv(A, ind=1, out=o),
+    "linalg.tensorsolve": lambda m, x, i, A, o: m.linalg.tensorsolve(A, A[0], out=o),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OUT_CASES))
+def test_out_argument_of_composite_ops(name):
+    """out= of the ops written as Python composites: values written in place, the resize warning
+    for a non-empty out of another shape, and torch's autograd error (naming torch's aten op)."""
+    import warnings
+    f = _OUT_CASES[name]
+    seen = []
+    for m in (torch, tj):
+        x = m.tensor([[1., 2., 3.], [4., 5., 6.], [7., 8., 9.]])
+        i, A = m.tensor([0, 2]), x @ x.T + 3 * m.eye(3)
+        o = m.empty(0)
+        r = f(m, x, i, A, o)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            f(m, x, i, A, m.zeros(1))
+        msgs = [str(v.message).split(" (Triggered")[0] for v in w if "resized" in str(v.message)]
+        try:
+            f(m, x.requires_grad_(), i, A.requires_grad_(), m.empty(0))
+            err = None
+        except RuntimeError as e:
+            err = str(e)
+        seen.append((np.asarray(o.tolist()), r is o, msgs, err))
+    (a, *ra), (b, *rb) = seen
+    np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    assert ra == rb

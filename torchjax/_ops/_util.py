@@ -1,4 +1,7 @@
 """Trace-time checks shared by op functions: they raise torch's errors before XLA sees shapes."""
+import sys
+import warnings
+
 import jax.numpy as jnp
 
 
@@ -53,3 +56,11 @@ def shape_arg(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     return tuple(int(s) for s in size)
+
+
+def warn_user(msg, category=UserWarning):
+    """warnings.warn at the first frame outside torchjax, where torch's C++ warnings point."""
+    f, level = sys._getframe(1), 2
+    while f is not None and f.f_globals.get("__name__", "").startswith("torchjax"):
+        f, level = f.f_back, level + 1
+    warnings.warn(msg, category, stacklevel=level)

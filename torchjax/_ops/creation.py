@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ._util import warn_user
 from .registry import op, composite, call, OPS
 
 _L = np.longdouble  # wide accumulator standing in for a fused multiply-add
@@ -32,6 +33,16 @@ def _finish(arr, dtype, device, requires_grad, out):
     from .._creation import _finish as fin, _into
     t = fin(jnp.asarray(arr, dtype=dtype.np), device, requires_grad)
     return _into(out, t)
+
+
+def range_out_warning(out, n):
+    """torch's arange (and fftfreq, built on it) warns when a non-empty out= holds another number
+    of elements."""
+    if out is not None and out.numel() and out.numel() != n:
+        warn_user(f"The number of elements in the out tensor of shape {list(out.shape)} is "
+                      f"{out.numel()} which does not match the computed number of elements {n}. "
+                      "Note that this may occur as a result of rounding error. The out tensor will "
+                      f"be resized to a tensor of shape ({n},).")
 
 
 def _check_range(start, end, step):
@@ -100,6 +111,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         if dtype._cat == 1:
             xs, xst = int(start), int(step)
     n = max(n, 0)
+    range_out_warning(out, n)
     if dtype._cat == 1:
         vals = (np.int64(xs) + np.int64(xst) * np.arange(n, dtype=np.int64)).astype(dtype.np)
     elif dtype is D.float64:

@@ -326,8 +326,10 @@ def _freq(name, n, d, dtype, requires_grad, rfft_):
 def _write(t, out):
     if out is None:
         return t
+    from .creation import range_out_warning
     from .registry import _write_out
-    _write_out(out, [t])
+    range_out_warning(out, t.numel())
+    _write_out(out, [t], resize_warning=False)
     return out
 
 

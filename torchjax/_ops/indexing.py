@@ -490,11 +490,11 @@ def _out_overlap(out, *ts):
                            "the tensor before performing the operation.")
 
 
-def _into(out, r):
+def _into(out, r, name):
     if out is None:
         return r
     from .registry import _write_out
-    _write_out(out, [r])
+    _write_out(out, [r], name)
     return out
 
 
@@ -518,7 +518,7 @@ def index_select(input, dim, index, *, out=None):
     if a is not None and a.size and ((a < 0) | (a >= size)).any():
         raise IndexError("index out of range in self")
     _out_overlap(out, input, index)
-    return _into(out, call(OPS["_index_select"], (input, index), (d,)))
+    return _into(out, call(OPS["_index_select"], (input, index), (d,)), "index_select")
 
 
 def _coords(index, dim):
@@ -600,7 +600,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
             raise RuntimeError(f"gather(): Expected out tensor to have dtype "
                                f"{input.dtype}, but got {out.dtype} instead")
         _out_overlap(out, input, index)
-    return _into(out, call(OPS["_gather"], (input, index), (d,)))
+    return _into(out, call(OPS["_gather"], (input, index), (d,)), "gather")
 
 
 @composite()
@@ -609,7 +609,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{D.SCALAR_NAME[indices.dtype]}")
     if dim is None:
-        return _into(out, gather(input.reshape(-1), 0, indices.reshape(-1)))
+        return _into(out, gather(input.reshape(-1), 0, indices.reshape(-1)), "gather")
     if input.dim() != indices.dim():
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number "
                            f"of dimensions, but got {input.dim()} dimensions for input, and "
@@ -626,7 +626,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     size = input.shape[d]
     if a is not None and a.size and ((a < 0) | (a >= size)).any():
         ix = ix % size  # torch's CPU kernel wraps these (negative and past-the-end) indices
-    return _into(out, call(OPS["_gather"], (x, ix), (d,)))
+    return _into(out, call(OPS["_gather"], (x, ix), (d,)), "gather")
 
 
 @op(tensors=("input", "index"), promote=False, function=False, method=False,
@@ -650,7 +650,7 @@ def take(input, index, *, out=None):
                            f"{D.SCALAR_NAME[index.dtype]}")
     _flat_bounds(_np(index), input.numel())
     _out_overlap(out, input, index)
-    return _into(out, call(OPS["_take"], (input, index), ()))
+    return _into(out, call(OPS["_take"], (input, index), ()), "take")
 
 
 @op(tensors=("input", "index", "source"), promote=False, function=False, method=False,
@@ -871,7 +871,7 @@ def _scatter_args(input, dim, index, src, value, reduce):
 def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
     targs, statics = _scatter_args(input, dim, index, src, value, reduce)
     _out_overlap(out, input, index, src)
-    return _into(out, call(OPS["_scatter"], targs, statics))
+    return _into(out, call(OPS["_scatter"], targs, statics), "scatter")
 
 
 @composite(function=False)
@@ -908,7 +908,7 @@ def scatter_add(input, dim, index, src, *, out=None):
     d = _scatter_reduce_args("scatter_add", input, dim, index, src, "sum", True)
     _out_overlap(out, input, index, src)
     return _into(out, call(OPS["_scatter_reduce"], (input, index, src),
-                           (d, "sum", True, "ScatterAddBackward0")))
+                           (d, "sum", True, "ScatterAddBackward0")), "scatter_add")
 
 
 @composite(function=False)
@@ -922,8 +922,9 @@ def scatter_add_(input, dim, index, src):
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
     d = _scatter_reduce_args("scatter_reduce", input, dim, index, src, reduce, include_self)
     _out_overlap(out, input, index, src)
-    return _into(out, call(OPS["_scatter_reduce"], (input, index, src),
-                           (d, reduce, bool(include_self), "ScatterReduceBackward0")))
+    r = call(OPS["_scatter_reduce"], (input, index, src),
+             (d, reduce, bool(include_self), "ScatterReduceBackward0"))
+    return _into(out, r, "scatter_reduce")
 
 
 @composite(function=False)
@@ -989,7 +990,7 @@ def _index_add_args(input, dim, index, source):
 @composite()
 def index_add(input, dim, index, source, *, alpha=1, out=None):
     d = _index_add_args(input, dim, index, source)
-    return _into(out, call(OPS["_index_add"], (input, index, source), (d, alpha)))
+    return _into(out, call(OPS["_index_add"], (input, index, source), (d, alpha)), "index_add")
 
 
 @composite(function=False)
@@ -1050,7 +1051,7 @@ def _slice_shape(sh, d):
 @composite()
 def index_copy(input, dim, index, source, *, out=None):
     d = _index_copy_args(input, dim, index, source)
-    return _into(out, call(OPS["_index_copy"], (input, index, source), (d,)))
+    return _into(out, call(OPS["_index_copy"], (input, index, source), (d,)), "index_copy")
 
 
 @composite(function=False)
@@ -1133,7 +1134,7 @@ def _index_reduce_args(input, dim, index, source, reduce):
 def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
     d, full = _index_reduce_args(input, dim, index, source, reduce)
     return _into(out, call(OPS["_scatter_reduce"], (input, full, source),
-                           (d, reduce, bool(include_self), "IndexReduceBackward0")))
+                           (d, reduce, bool(include_self), "IndexReduceBackward0")), "index_reduce")
 
 
 @composite(function=False)
@@ -1290,7 +1291,7 @@ def masked_select(input, mask, *, out=None):
     shape = broadcast_shapes(tuple(mask.shape), tuple(input.shape))
     count = int(np.broadcast_to(_np(mask), shape).sum())
     _out_overlap(out, input, mask)
-    return _into(out, call(OPS["_masked_select"], (input, mask), (count,)))
+    return _into(out, call(OPS["_masked_select"], (input, mask), (count,)), "masked_select")
 
 
 # ---------------------------------------------------------------- nonzero / where(cond)
@@ -1317,7 +1318,7 @@ def nonzero(input, *, out=None, as_tuple=False):
     if as_tuple:  # torch: nonzero().unbind(1), of a 0-d input unsqueezed
         return _nonzero_strided(input.unsqueeze(0) if input.dim() == 0 else input).unbind(1)
     if out is not None:
-        return _into(out, wrap(jnp.asarray(_nonzero_np(input))))
+        return _into(out, wrap(jnp.asarray(_nonzero_np(input))), "nonzero")
     return _nonzero_strided(input)
 
 

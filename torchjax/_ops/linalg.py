@@ -1117,7 +1117,7 @@ def _inv_call(A, out, api="linalg.inv"):
     _raise_info(r[1], _INV_MSG, api, A.dim() > 2)
     if out is not None:
         from .registry import _write_out
-        _write_out(out, [r[0]])
+        _write_out(out, [r[0]], "linalg_inv_ex")
         return out
     return r[0]
 
@@ -1235,7 +1235,7 @@ def solve(A, B, *, left=True, out=None):
     _raise_info(r[1], _SOLVE_MSG, "torch.linalg.solve", r[1].dim() > 0)
     if out is not None:
         from .registry import _write_out
-        _write_out(out, [r[0]])
+        _write_out(out, [r[0]], "_linalg_solve_ex")
         return out
     return r[0]
 
@@ -1350,7 +1350,7 @@ def _chol_call(A, upper, out, gname, api="linalg.cholesky"):
     _raise_info(r[1], _CHOL_MSG, api, A.dim() > 2)
     if out is not None:
         from .registry import _write_out
-        _write_out(out, [r[0]])
+        _write_out(out, [r[0]], "cholesky" if api == "cholesky" else "linalg_cholesky_ex")
         return out
     return r[0]
 
@@ -1460,7 +1460,7 @@ def _torch_svd(input, some=True, compute_uv=True, *, out=None):
     r = RT.svd((U, S, V))
     if out is not None:
         from .registry import _write_out
-        _write_out(out, list(r))
+        _write_out(out, list(r), "_linalg_svd")
         return out
     return r
 
@@ -1854,7 +1854,7 @@ def lu_factor(A, *, pivot=True, out=None):
     res = RT.linalg_lu_factor((r[0], r[1]))
     if out is not None:
         from .registry import _write_out
-        _write_out(out, list(res))
+        _write_out(out, list(res), "linalg_lu_factor_ex")
         return out
     return res
 
@@ -1885,7 +1885,7 @@ def lu(A, *, pivot=True, out=None):
     res = RT.linalg_lu((P, L, U))
     if out is not None:
         from .registry import _write_out
-        _write_out(out, list(res))
+        _write_out(out, list(res), "linalg_lu")
         return out
     return res
 
@@ -2272,7 +2272,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
     res = RT.lu_unpack((P, L, U))
     if out is not None:
         from .registry import _write_out
-        _write_out(out, list(res))
+        _write_out(out, list(res), "lu_unpack")
         return out
     return res
 

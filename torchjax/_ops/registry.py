@@ -19,6 +19,7 @@ from .._jit import jit, nested
 from .._tensor import Tensor, wrap, view_of, _new
 from .._views import Storage, meta_of
 from .._grad_state import STATE
+from ._util import warn_user
 
 OPS = {}
 NAMESPACES = {}  # namespace ('', 'linalg', 'fft', 'special', 'nn.functional') -> {name: fn}
@@ -158,7 +159,7 @@ def _make_function(E, has_out, method=False, inplace=False):
     extra = ", out" if has_out else ""
     src = (f"def {fname}({', '.join(params)}):\n"
            f"    return {target}(_E, ({targs}{',' if targs else ''}), ({sargs}{',' if sargs else ''}){extra})\n")
-    g = {"_E": E, "_D": defaults, "call": call, "_inplace": _inplace}
+    g = {"_E": E, "_D": defaults, "call": call, "_inplace": _inplace, "__name__": "torchjax"}
     exec(src, g)
     f = g[fname]
     f.__qualname__ = fname
@@ -452,7 +453,7 @@ def _finish(E, targs, statics, res, key, arrs, need, out):
     if need and STATE.enabled and E.differentiable:
         _graph().record(E, key, targs, tuple(arrs), results)
     if out is not None:
-        _write_out(E, out, results)
+        _write_out(out, results, E.name)
         return out
     if type(res) is tuple:
         return E.returns(*results) if E.returns else results
@@ -588,12 +589,14 @@ def _user_error(e):
     return e
 
 
-def _write_out(E, out, results):
+def _write_out(out, results, name=None, resize_warning=True):
+    """Write results into out= tensors. name: the op torch names when out= meets autograd (None:
+    a composite that writes what it computed, as torch's diag/tensorinv do)."""
     outs = out if isinstance(out, (tuple, list)) else (out,)
     for o, r in zip(outs, results):
-        if r._rg and STATE.enabled:
-            raise RuntimeError(f"{E.name}(): functions with out=... arguments don't support automatic "
-                               "differentiation, but one of the arguments requires grad.")
+        if name is not None and r._rg and STATE.enabled:
+            raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                               "automatic differentiation, but one of the arguments requires grad.")
         v = r._value
         if not D.can_cast(D._by_np[v.dtype], o.dtype):
             raise RuntimeError(f"result type {D.SCALAR_NAME[D._by_np[v.dtype]]} can't be cast to "
@@ -601,6 +604,13 @@ def _write_out(E, out, results):
         if tuple(o.shape) != tuple(v.shape):
             if o._vm is not None:
                 raise RuntimeError("out tensor is a view with a different shape")
+            if resize_warning and o.numel():
+                warn_user(f"An output with one or more elements was resized since it had "
+                              f"shape {list(o.shape)}, which does not match the required output "
+                              f"shape {list(v.shape)}. This behavior is deprecated, and in a future "
+                              "PyTorch release outputs will not be resized unless they have zero elements. "
+                              "You can explicitly reuse an out tensor t by resizing it, inplace, to "
+                              "zero elements with t.resize_(0).")
             o._st.value = v.astype(o.dtype.np)
             o._st.version += 1
         else:

@@ -129,7 +129,7 @@ def msort(input, *, out=None):
     r = call(OPS["sort"], (input,), (0, False, False))
     if out is not None:
         from .registry import _write_out
-        _write_out(out, [r[0]])
+        _write_out(out, [r[0]], "sort")
         return out
     return r[0]
 
