@@ -1,5 +1,5 @@
 """nn.functional pooling (max/avg/adaptive/lp/unpool) and the pooling modules against real
-torch: values, indices, dtypes, grad_fn names, gradients (ties included), errors and repr."""
+torch: values, indices, dtypes, autograd graphs, gradients (ties included), errors and repr."""
 import math
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import torchjax as tj
-from test_nn_conv import check, errors_match, to_tj, to_np
+from test_nn_conv import chain, check, errors_match, to_tj, to_np
 
 F, G = torch.nn.functional, tj.nn.functional
 r = torch.randn
@@ -310,3 +310,123 @@ def test_bool_fold_unfold():
 def test_zero_size_errors():
     errors_match(F.max_pool1d, G.max_pool1d, r(0, 10), 1)
     errors_match(F.max_pool3d, G.max_pool3d, r(0, 1, 2, 10), 1)
+
+
+POOL1D = [  # torch runs each as the 2-d op on x.unsqueeze(-2), then squeezes the result(s)
+    (F.max_pool1d, G.max_pool1d, (3,), dict(stride=2, padding=1), "MaxPool2DWithIndicesBackward0"),
+    (F.max_pool1d, G.max_pool1d, (3,), dict(dilation=2, ceil_mode=True, return_indices=True),
+     "MaxPool2DWithIndicesBackward0"),
+    (torch.max_pool1d, tj.max_pool1d, (2,), {}, "MaxPool2DWithIndicesBackward0"),
+    (torch.max_pool1d_with_indices, tj.max_pool1d_with_indices, (2,), {},
+     "MaxPool2DWithIndicesBackward0"),
+    (F.avg_pool1d, G.avg_pool1d, (3,), dict(padding=1, ceil_mode=True, count_include_pad=False),
+     "AvgPool2DBackward0"),
+    (F.adaptive_avg_pool1d, G.adaptive_avg_pool1d, (4,), {}, "AdaptiveAvgPool2DBackward0"),
+    (F.adaptive_avg_pool1d, G.adaptive_avg_pool1d, (1,), {}, "MeanBackward1"),
+    (F.adaptive_max_pool1d, G.adaptive_max_pool1d, (4,), dict(return_indices=True),
+     "AdaptiveMaxPool2DBackward0"),
+    (torch.adaptive_max_pool1d, tj.adaptive_max_pool1d, (1,), {}, "AdaptiveMaxPool2DBackward0"),
+]
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 9), (3, 9)])
+@pytest.mark.parametrize("i", range(len(POOL1D)))
+def test_pool1d_graph(i, shape):
+    """Values, indices and gradients as torch's, and its chain: SqueezeBackward1 <- the 2-d
+    pool's node <- UnsqueezeBackward0 (check compares the whole graph)."""
+    ft, fj, args, kw, node = POOL1D[i]
+    for x in (ties(*shape), nans(*shape)):
+        check(ft, fj, x, *args, **kw)
+    out = fj(to_tj(r(*shape), True), *args, **kw)
+    out = out[0] if isinstance(out, tuple) else out
+    assert chain(out) == ["SqueezeBackward1", node, "UnsqueezeBackward0"]
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 9), (3, 9)])
+def test_lp_pool1d_and_unpool1d_graph(shape):
+    x = r(*shape).abs() + 0.1
+    for p in (2.0, math.inf):  # lp_pool1d: avg_pool1d (max_pool1d for inf) and pointwise ops
+        check(F.lp_pool1d, G.lp_pool1d, x, p, 3, stride=2)
+    o, i = F.max_pool1d(r(*shape), 3, stride=2, return_indices=True)
+    check(F.max_unpool1d, G.max_unpool1d, o, i, 3, stride=2)  # max_unpool2d of (..., L, 1)
+    out = G.max_unpool1d(to_tj(o, True), to_tj(i), 3, stride=2)
+    assert chain(out) == ["SqueezeBackward1", "MaxUnpool2DBackward0", "UnsqueezeBackward0"]
+
+
+def test_pool1d_edge_sizes():
+    check(F.adaptive_avg_pool1d, G.adaptive_avg_pool1d, r(2, 0, 5), 3, grad=False)
+    check(F.adaptive_avg_pool1d, G.adaptive_avg_pool1d, r(2, 0, 5), 1)  # a mean: no checks
+    check(F.adaptive_avg_pool2d, G.adaptive_avg_pool2d, r(3, 5), 1)
+    check(F.adaptive_avg_pool1d, G.adaptive_avg_pool1d, r(2, 3, 5, dtype=torch.complex64), 1)
+    check(F.adaptive_max_pool1d, G.adaptive_max_pool1d, r(2, 3, 5), 0, return_indices=True,
+          grad=False)
+    check(F.max_pool1d, G.max_pool1d, r(0, 3, 5), 2, return_indices=True)
+    check(F.max_unpool1d, G.max_unpool1d, r(0, 3, 4), torch.zeros(0, 3, 4, dtype=torch.long), 2)
+
+
+def _long(*shape):
+    return torch.zeros(*shape, dtype=torch.long)
+
+
+@pytest.mark.parametrize("fn,args,kw", [
+    ("max_pool1d", (r(2, 3, 4, 5), 2), {}),
+    ("max_pool1d", (r(2, 3, 4, 5), 2), dict(return_indices=True)),
+    ("max_pool1d", (r(2, 0, 5), 2), dict(return_indices=True)),
+    ("max_pool1d", (r(2, 3, 5), 0), {}),
+    ("max_pool1d", (r(2, 3, 5), 2), dict(stride=-1)),
+    ("max_pool1d", (r(2, 3, 5), 2), dict(stride=-1, return_indices=True)),
+    ("max_pool1d", (r(2, 3, 5), 2), dict(dilation=0)),
+    ("max_pool1d", (r(2, 3, 5), 2), dict(dilation=0, return_indices=True)),
+    ("max_pool1d", (r(2, 3, 5), 7), {}),
+    ("max_pool1d", (r(2, 3, 5), 7), dict(return_indices=True)),
+    ("max_pool1d", (r(2, 3, 5), (2, 2)), {}),
+    ("max_pool1d", (r(2, 3, 5), (2, 2)), dict(return_indices=True)),
+    ("max_pool1d", (r(2, 3, 5), 2), dict(stride=(1, 1))),
+    ("max_pool1d", (_ones(2, 3, 5, dtype=torch.bool), 2), dict(return_indices=True)),
+    ("avg_pool1d", (r(5), 2), {}),
+    ("avg_pool1d", (r(2, 0, 5), 2), {}),
+    ("avg_pool1d", (r(2, 3, 5), 7), {}),
+    ("avg_pool1d", (r(2, 3, 5), 2), dict(stride=-1)),
+    ("avg_pool1d", (r(2, 3, 5), (2, 2)), {}),
+    ("adaptive_avg_pool1d", (r(2, 3, 4, 5), 2), {}),
+    ("adaptive_avg_pool1d", (r(3, 0), 2), {}),
+    ("adaptive_avg_pool1d", (r(2, 3, 5), (2, 2)), {}),
+    ("adaptive_avg_pool1d", (_ones(2, 3, 5, dtype=torch.long), 1), {}),
+    ("adaptive_avg_pool1d", (_ones(2, 3, 5, dtype=torch.complex64), 2), {}),
+    ("adaptive_max_pool1d", (r(5), 2), {}),
+    ("adaptive_max_pool1d", (r(2, 0, 5), 2), {}),
+    ("adaptive_max_pool1d", (r(2, 3, 5), -1), {}),
+    ("adaptive_max_pool1d", (r(2, 3, 5), (2, 2)), {}),
+    ("max_unpool1d", (r(2, 3, 4, 5), _long(2, 3, 4, 5), 2), {}),
+    ("max_unpool1d", (r(2, 3, 4), _long(2, 3, 4).int(), 2), {}),
+    ("max_unpool1d", (r(2, 3, 4), _long(2, 3, 4) + 100, 2), {}),
+    ("max_unpool1d", (r(2, 0, 4), _long(2, 0, 4), 2), {}),
+    ("lp_pool1d", (r(2, 3, 5), 2, 7), {}),
+    ("avg_pool2d", (r(2, 0, 1, 5), (1, 2)), {}),
+    ("max_pool2d", (r(0, 1, 5), 1), {}),
+    ("adaptive_avg_pool2d", (r(4), 1), {}),
+    ("max_unpool3d", (r(2, 2, 2), _long(2, 2, 2).int(), 2), {}),
+])
+def test_pool1d_errors(fn, args, kw):
+    """Bad 1-d inputs raise torch's errors: its 1-d checks, then the 2-d op's on (..., 1, L)."""
+    errors_match(getattr(F, fn), getattr(G, fn), *args, **kw)
+
+
+def test_pool1d_autocast():
+    """Under CPU autocast the 1-d ops follow their 2-d op's policy: max_unpool1d runs in float32,
+    the pools keep bfloat16."""
+    x = r(2, 3, 8)
+    idx = F.max_pool1d(x, 2, return_indices=True)[1]
+    fns = [lambda L, x: L.nn.functional.max_pool1d(x, 2),
+           lambda L, x: L.nn.functional.avg_pool1d(x, 2),
+           lambda L, x: L.nn.functional.adaptive_avg_pool1d(x, 3),
+           lambda L, x: L.nn.functional.adaptive_max_pool1d(x, 3),
+           lambda L, x: L.nn.functional.max_unpool1d(
+               x[..., :4], idx if L is torch else to_tj(idx), 2)]
+    for f in fns:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            yt = f(torch, x.bfloat16())
+        with tj.autocast("cpu", dtype=tj.bfloat16):
+            yj = f(tj, to_tj(x).to(tj.bfloat16))
+        assert str(yt.dtype) == str(yj.dtype)
+        torch.testing.assert_close(torch.from_numpy(to_np(yj.float()).copy()), yt.float())

@@ -7,8 +7,9 @@ come from ``reduce_window``, torch's indices from a scan over the slices in torc
 gradient is a gather of the tangent at those indices (so JAX's scatter routes it where torch's
 does: the first maximum, or the last NaN). Variable windows (adaptive, fractional pooling) use
 ``_windows``: the flat index, within each (N, C) plane, of every element of every window, so one
-gather builds all windows. 1-d pools and unbatched inputs record torch's outer node name
-(SqueezeBackward1)."""
+gather builds all windows. As in torch, 1-d pools (and 1-d unpooling) are the 2-d op on an
+unsqueezed input, and an unbatched convolution is the batched one on a batch of one, so they record
+torch's chain of nodes (SqueezeBackward1, the 2-d op's, UnsqueezeBackward0)."""
 import math
 import warnings
 from functools import partial
@@ -19,6 +20,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype as D
+from ._util import wrap_dim, wrap_dims
 from .pointwise import _isf, _tname, _not_impl
 from .registry import op, composite, call, OPS, NAMESPACES
 
@@ -45,8 +47,7 @@ def _tup(v, n, what):
 def _check_conv(x, w, b, stride, padding, dilation, transposed, output_padding, groups):
     n = w.ndim - 2
     ws, xs = list(w.shape), list(x.shape)
-    pads = [p if isinstance(p, int) else min(p) for p in padding]
-    if any(p < 0 for p in pads):
+    if any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
     if any(p < 0 for p in output_padding):
         raise RuntimeError("negative output_padding is not supported")
@@ -77,8 +78,7 @@ def _check_conv(x, w, b, stride, padding, dilation, transposed, output_padding, 
         if b is not None and (b.ndim != 1 or b.shape[0] != ws[0]):
             raise RuntimeError(f"Given weight of size {ws}, expected bias to be 1-dimensional with "
                                f"{ws[0]} elements, but got bias of size {list(b.shape)} instead")
-        lo_hi = [(p, p) if isinstance(p, int) else p for p in padding]
-        padded = [xs[2 + i] + sum(lo_hi[i]) for i in range(n)]
+        padded = [xs[2 + i] + 2 * padding[i] for i in range(n)]
         kern = [(ws[2 + i] - 1) * dilation[i] + 1 for i in range(n)]
         if any(k > p for k, p in zip(kern, padded)):
             raise RuntimeError(f"Calculated padded input size per channel: ("
@@ -94,7 +94,10 @@ def _check_conv(x, w, b, stride, padding, dilation, transposed, output_padding, 
                                f"1-dimensional with {ws[1] * groups} elements, but got bias of "
                                f"size {list(b.shape)} instead")
         if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
-            names = ("depth", "height", "width")[3 - n:] if n > 1 else ("width",)
+            if n == 1:  # torch runs it as a 2-d convolution of height 1
+                output_padding, stride = (0, *output_padding), (1, *stride)
+                dilation = (1, *dilation)
+            names = ("depth", "height", "width")[3 - len(stride):]
             parts = [f"output_padding_{k}: {o}" for k, o in zip(names, output_padding)]
             parts += [f"stride_{k}: {s}" for k, s in zip(names, stride)]
             parts += [f"dilation_{k}: {d}" for k, d in zip(names, dilation)]
@@ -108,7 +111,7 @@ def _conv_value(x, w, b, stride, padding, dilation, transposed, output_padding, 
     if x.dtype == jnp.bool_:
         _not_impl(f"slow_conv_transpose{max(n, 2)}d_out_cpu" if transposed else
                   f"slow_conv{max(n, 2)}d_cpu", x)
-    lo_hi = [(p, p) if isinstance(p, int) else tuple(p) for p in padding]
+    lo_hi = [(p, p) for p in padding]
     spec = _SPEC[n]
     hp = lax.Precision.HIGHEST
     if not transposed:
@@ -135,21 +138,6 @@ def _conv_value(x, w, b, stride, padding, dilation, transposed, output_padding, 
     grad="ConvolutionBackward0")
 def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
                 groups):
-    return _conv_value(input, weight, bias, stride, padding, dilation, transposed,
-                       output_padding, groups)
-
-
-def _unbatched_grad(default):
-    return lambda key: "SqueezeBackward1" if key[0][-1] else default
-
-
-@op(tensors=("input", "weight", "bias"), promote=False, method=False, function=False,
-    grad=_unbatched_grad("ConvolutionBackward0"))
-def _conv(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups,
-          unbatched):
-    if unbatched:
-        return _conv_value(input[None], weight, bias, stride, padding, dilation, transposed,
-                           output_padding, groups)[0]
     return _conv_value(input, weight, bias, stride, padding, dilation, transposed,
                        output_padding, groups)
 
@@ -187,37 +175,47 @@ def _check_param_dims(weight, stride):
         _tup(stride, weight.dim() - 2, "stride")
 
 
+def _same_padding(x, weight, stride, dilation):
+    """torch's padding='same': half the kernel's extent on each side, the odd remainder by a
+    zero-pad of the input at the end."""
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    tot = [d * (k - 1) for d, k in zip(dilation, weight.shape[2:])]
+    if any(t % 2 for t in tot) and x.dim() == weight.dim():
+        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                      "require a zero-padded copy of the input be created")
+        x = call(OPS["constant_pad_nd"], (x,), (sum(((0, t % 2) for t in tot[::-1]), ()), 0))
+    return x, tuple(t // 2 for t in tot)
+
+
 def _conv_nd(n, name, input, weight, bias, stride, padding, dilation, groups):
     unb = _check_dim(input, n, name)
+    x = input.unsqueeze(0) if unb else input  # torch: an unbatched input is a batch of one
     stride = _tup(stride, n, "stride")
     dilation = _tup(dilation, n, "dilation")
     if isinstance(padding, str):
         if padding == "valid":
             padding = (0,) * n
         elif padding == "same":
-            if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            tot = [d * (k - 1) for d, k in zip(dilation, weight.shape[2:])]
-            padding = tuple((t // 2, t - t // 2) for t in tot)
-            if any(t % 2 for t in tot):
-                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
-                              "require a zero-padded copy of the input be created")
+            x, padding = _same_padding(x, weight, stride, dilation)
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
         padding = _tup(padding, n, "padding")
         _check_param_dims(weight, stride)
-    return call(OPS["_conv"], (input, weight, bias),
-                (stride, padding, dilation, False, (0,) * n, int(groups), unb))
+    y = call(OPS["convolution"], (x, weight, bias),
+             (stride, padding, dilation, False, (0,) * n, int(groups)))
+    return y.squeeze(0) if unb else y
 
 
 def _convt_nd(n, name, input, weight, bias, stride, padding, output_padding, groups, dilation):
     unb = _check_dim(input, n, name)
+    x = input.unsqueeze(0) if unb else input
     st = (_tup(stride, n, "stride"), _tup(padding, n, "padding"), _tup(dilation, n, "dilation"))
     _check_param_dims(weight, st[0])
-    return call(OPS["_conv"], (input, weight, bias),
-                (st[0], st[1], st[2], True, _tup(output_padding, n, "output_padding"),
-                 int(groups), unb))
+    y = call(OPS["convolution"], (x, weight, bias),
+             (*st, True, _tup(output_padding, n, "output_padding"), int(groups)))
+    return y.squeeze(0) if unb else y
 
 
 @composite(method=False, namespace=("", F))
@@ -424,16 +422,19 @@ def _pool_check(x, n, k, s, p, d, outs, name):
                                    f"shape of {list(x.shape)} and non-batch dimension {i} has "
                                    "length zero!" if name == "max_pool3d" else
                                    f"non-empty 4D or 5D (batch mode) tensor expected for input")
+    if name == "avg_pool2d":
+        wrap_dim(-3, x.ndim)  # torch reads the channels first
+    if n == 2 and (x.ndim in (3, 4) or name == "avg_pool2d"):  # torch's pool2d_shape_check
+        if not (x.ndim == 3 and 0 not in x.shape or x.ndim == 4 and 0 not in x.shape[1:]):
+            raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                               f"size for input, but got:{list(x.shape)}")
     if x.ndim not in (n + 1, n + 2) or any(v == 0 for v in x.shape[1:]):
         raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
     if name == "avg_pool3d" and any(L < kk for L, kk in zip(sp, k)):
         raise RuntimeError(f"input image (T: {sp[0]} H: {sp[1]} W: {sp[2]}) smaller than kernel "
                            f"size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
-    # max pools bound the padding by the kernel too, after the effective kernel (but 1-d first)
+    # max pools bound the padding by the kernel too, after the effective kernel
     over = name.startswith("max_pool") and any(pp > kk // 2 for kk, pp in zip(k, p))
-    if over and name == "max_pool1d":
-        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got "
-                           f"padding={p[0]} and kernel_size={k[0]}")
     for kk, pp, dd in zip(k, p, d):
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
@@ -443,8 +444,7 @@ def _pool_check(x, n, k, s, p, d, outs, name):
         if n == 3:
             raise RuntimeError(head + f"kT: {k[0]} kW: {k[2]} kH: {k[1]} padT: {p[0]} "
                                f"padW: {p[2]} padH: {p[1]}")
-        (kh, kw), (ph, pw) = ((1,) + k)[-2:], ((0,) + p)[-2:]
-        raise RuntimeError(head + f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
+        raise RuntimeError(head + f"padW = {p[1]}, padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
     if any(o < 1 for o in outs):
         c = x.shape[-n - 1]
         raise RuntimeError(f"Given input size: ({'x'.join(map(str, (c,) + sp))}). Calculated "
@@ -462,20 +462,19 @@ def _pool_outs(x, n, k, s, p, d, ceil, name):
 
 # ---------------------------------------------------------------- max pooling
 
-def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, indices, n, name):
-    outs = _pool_outs(input, n, kernel_size, stride, padding, dilation, ceil_mode, name)
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, indices, n):
+    outs = _pool_outs(input, n, kernel_size, stride, padding, dilation, ceil_mode,
+                      f"max_pool{n}d")
     if input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.complexfloating):
-        _not_impl(f"max_pool{max(n, 2)}d", input)
+        _not_impl(f"max_pool{n}d", input)
     return _max_pool_value(input, (n, outs, kernel_size, stride, padding, dilation), indices)
 
 
-for _n in (1, 2, 3):
+for _n in (2, 3):
     def _mp(input, kernel_size, stride, padding, dilation, ceil_mode, indices, _n=_n):
-        name = "max_pool1d_with_indices" if _n == 1 and indices else f"max_pool{_n}d"
-        return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, indices, _n,
-                         name)
+        return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, indices, _n)
     op(promote=False, method=False, function=False, name=f"_max_pool{_n}d",
-       grad="SqueezeBackward1" if _n == 1 else f"MaxPool{_n}DWithIndicesBackward0")(_mp)
+       grad=f"MaxPool{_n}DWithIndicesBackward0")(_mp)
 
 
 def _pool_arg(v, n, what, name, default=None):
@@ -507,18 +506,10 @@ def _pool_args(n, name, kernel_size, stride, padding, dilation=1):
 
 
 def _max_pool_nd(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    if n == 1 and input.dim() in (2, 3) and 0 in tuple(input.shape)[input.dim() - 2:]:
-        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
-                           f"batch size for input, but got:{list(input.shape)}")
-    if n == 1 and not return_indices and min(_pool_arg(padding, 1, "padding", "")) < 0:
-        raise RuntimeError("max_pool1d() padding must be non-negative, but got "
-                           f"{min(_pool_arg(padding, 1, 'padding', ''))}")
+    if n == 1:
+        return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode,
+                           return_indices)
     k, s, p, d = _pool_args(n, f"max_pool{n}d", kernel_size, stride, padding, dilation)
-    if n == 1 and input.dim() not in (2, 3):
-        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
-    if n == 1 and not return_indices and not input.dtype.is_floating_point:
-        raise NotImplementedError(f'"max_pool1d_impl" not implemented for '
-                                  f"'{D.SCALAR_NAME[input.dtype]}'")
     return call(OPS[f"_max_pool{n}d"], (input,), (k, s, p, d, bool(ceil_mode),
                                                  bool(return_indices)))
 
@@ -544,7 +535,6 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     one = (1,) * n
     outs = _pool_outs(input, n, kernel_size, stride, padding, one, ceil_mode, f"avg_pool{n}d")
     if not (jnp.issubdtype(input.dtype, jnp.floating) or input.dtype == jnp.int64):
-        # torch's avg_pool1d runs the 2-d kernel
         _not_impl("avg_pool3d_out_frame" if n == 3 else "avg_pool2d", input)
     div = np.ones(outs)
     for d in range(n):  # the window clipped to the padded input, or to the input
@@ -568,30 +558,22 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     return (jnp.sign(s) * jnp.sign(dv) * (jnp.abs(s) // jnp.abs(dv))).astype(input.dtype)
 
 
-for _n in (1, 2, 3):
+for _n in (2, 3):
     def _ap(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
             _n=_n):
         return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                          divisor_override, _n)
     op(promote=False, method=False, function=False, name=f"_avg_pool{_n}d",
-       grad="SqueezeBackward1" if _n == 1 else f"AvgPool{_n}DBackward0")(_ap)
+       grad=f"AvgPool{_n}DBackward0")(_ap)
 
 
 def _avg_pool_nd(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                  divisor_override):
     k, s, p, _ = _pool_args(n, f"avg_pool{n}d", kernel_size, stride, padding)
-    if n == 1 and input.dim() not in (2, 3):
-        raise RuntimeError(f"avg_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     return call(OPS[f"_avg_pool{n}d"], (input,), (k, s, p, bool(ceil_mode),
                                                  bool(count_include_pad), divisor_override))
-
-
-@composite(method=False, namespace=("", F))
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
-    return _avg_pool_nd(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
 
 
 @composite(method=False, namespace=F)
@@ -614,13 +596,10 @@ def _adaptive_grid(x, n, output_size, name):
     if x.ndim not in (n + 1, n + 2):
         raise RuntimeError(f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got "
                            f"{list(x.shape)}")
-    for i in range(1, x.ndim):
-        if x.shape[i] == 0:
-            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
-                               f"dimensions, but input has sizes {list(x.shape)} with dimension "
-                               f"{i} being empty")
+    # torch's 2-d average checks the spatial dims only
+    _check_nonempty(x, x.ndim - n if name == "adaptive_avg_pool2d" else 1, name)
     sp = x.shape[-n:]
-    outs = [L if o is None else o for L, o in zip(sp, output_size)]
+    outs = list(output_size)
     starts, lens, ks = [], [], []
     for L, o in zip(sp, outs):
         st = (np.arange(o) * L) // o
@@ -632,6 +611,14 @@ def _adaptive_grid(x, n, output_size, name):
     return flat, valid, outs
 
 
+def _check_nonempty(x, first, name):
+    for i in range(first, x.ndim):
+        if x.shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(x.shape)} with dimension "
+                               f"{i} being empty")
+
+
 def _uniform(size, outs):
     """The window size when adaptive windows are all equal and disjoint, else None."""
     if all(o > 0 and L % o == 0 for L, o in zip(size, outs)):
@@ -639,33 +626,44 @@ def _uniform(size, outs):
     return None
 
 
+def _spatial_mean(x, n):
+    """torch's adaptive average to size 1: a mean over the last n dims (no other checks)."""
+    if not _isf(x):
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_tname(x)}")
+    return x.mean(wrap_dims(tuple(range(-1, -n - 1, -1)), x.ndim), keepdims=True)
+
+
 def _adaptive_avg_grad(n):
-    # torch takes a mean over the spatial dims when every output size is 1
-    def name(key):
-        if n == 1:
-            return "SqueezeBackward1"
-        return "MeanBackward1" if set(key[0][0]) == {1} else f"AdaptiveAvgPool{n}DBackward0"
-    return name
+    return lambda key: ("MeanBackward1" if set(key[0][0]) == {1} else
+                        f"AdaptiveAvgPool{n}DBackward0")
 
 
-for _n in (1, 2, 3):
+for _n in (2, 3):
     def _aap(input, output_size, _n=_n):
+        if set(output_size) == {1}:
+            return _spatial_mean(input, _n)
         flat, valid, outs = _adaptive_grid(input, _n, output_size, f"adaptive_avg_pool{_n}d")
-        if not _isf(input):
+        if not jnp.issubdtype(input.dtype, jnp.floating):
             _not_impl("adaptive_avg_pool3d_cpu" if _n == 3 else "adaptive_avg_pool2d", input)
         k = _uniform(input.shape[-_n:], outs)
         if k:  # equal windows: a mean over split axes
             split = sum(((o, kk) for o, kk in zip(outs, k)), ())
             r = input.reshape(input.shape[:-_n] + split)
             return r.mean(tuple(range(input.ndim - _n + 1, input.ndim + _n, 2)))
-        w = jnp.where(jnp.asarray(valid), _gather(input, flat, _n), jnp.zeros((), input.dtype))
-        r = w.sum(-1) / jnp.asarray(valid.sum(-1), input.dtype)
-        return r.reshape(input.shape[:-_n] + tuple(outs))
+        # torch sums half-precision windows in float32
+        acc = jnp.float32 if input.dtype in (jnp.float16, jnp.bfloat16) else input.dtype
+        w = jnp.where(jnp.asarray(valid), _gather(input.astype(acc), flat, _n), 0)
+        r = w.sum(-1) / jnp.asarray(valid.sum(-1), acc)
+        return r.astype(input.dtype).reshape(input.shape[:-_n] + tuple(outs))
 
     def _amp(input, output_size, _n=_n):
         flat, valid, outs = _adaptive_grid(input, _n, output_size, f"adaptive_max_pool{_n}d")
-        if not _isf(input):
+        if not jnp.issubdtype(input.dtype, jnp.floating):
             _not_impl("adaptive_max_pool3d_cpu" if _n == 3 else "adaptive_max_pool2d", input)
+        if 0 in outs:
+            shape = input.shape[:-_n] + tuple(outs)
+            return jnp.zeros(shape, input.dtype), jnp.zeros(shape, jnp.int64)
         k = _uniform(input.shape[-_n:], outs)
         if k:  # equal windows: max pooling with stride = kernel
             return _max_pool_value(input, (_n, tuple(outs), k, k, (0,) * _n, (1,) * _n), True)
@@ -673,22 +671,22 @@ for _n in (1, 2, 3):
     op(promote=False, method=False, function=False, name=f"_adaptive_avg_pool{_n}d",
        grad=_adaptive_avg_grad(_n))(_aap)
     op(promote=False, method=False, function=False, name=f"_adaptive_max_pool{_n}d",
-       grad="SqueezeBackward1" if _n == 1 else f"AdaptiveMaxPool{_n}DBackward0")(_amp)
+       grad=f"AdaptiveMaxPool{_n}DBackward0")(_amp)
 
 
 def _out_size(output_size, n):
     if isinstance(output_size, (list, tuple)):
-        if len(output_size) == 1 and n > 1:
+        if len(output_size) == 1:
             return tuple(output_size) * n
         if len(output_size) != n:
             raise RuntimeError(f"adaptive_avg_pool{n}d: output_size must be {n}")
-        return tuple(None if o is None else int(o) for o in output_size)
+        return tuple(int(o) for o in output_size)
     return (int(output_size),) * n
 
 
 def _list_with_default(output_size, input, n):
     """torch's: None entries take the input's size (2-d and 3-d adaptive pools)."""
-    if n > 1 and isinstance(output_size, (list, tuple)):
+    if isinstance(output_size, (list, tuple)):
         if input.dim() <= len(output_size):
             raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
         output_size = [L if o is None else o
@@ -696,26 +694,35 @@ def _list_with_default(output_size, input, n):
     return _out_size(output_size, n)
 
 
+def _adaptive_avg_nd(n, input, output_size):
+    if n == 1:
+        return _adaptive_avg_pool1d(input, output_size)
+    out = _list_with_default(output_size, input, n)
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"adaptive_avg_pool{n}d: elements of output_size must be greater than "
+                           f"or equal to 0 but received {{{', '.join(map(str, out))}}}")
+    return call(OPS[f"_adaptive_avg_pool{n}d"], (input,), (out,))
+
+
+def _adaptive_max_nd(n, input, output_size):
+    if n == 1:
+        return _adaptive_max_pool1d(input, output_size)
+    size = _list_with_default(output_size, input, n)
+    if any(o < 0 for o in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{list(input.shape[:-n]) + list(size)}")
+    return call(OPS[f"_adaptive_max_pool{n}d"], (input,), (size,))
+
+
 def _adaptive_avg(n):
     def f(input, output_size):
-        out = _list_with_default(output_size, input, n)
-        if any(o < 0 for o in out):
-            shown = (1,) + out if n == 1 else out
-            raise RuntimeError(f"adaptive_avg_pool{max(n, 2)}d: elements of output_size must be "
-                               "greater than or equal to 0 but received {"
-                               f"{', '.join(map(str, shown))}}}")
-        return call(OPS[f"_adaptive_avg_pool{n}d"], (input,), (out,))
+        return _adaptive_avg_nd(n, input, output_size)
     return f
 
 
 def _adaptive_max(n, both):
     def f(input, output_size, return_indices=False):
-        size = _list_with_default(output_size, input, n)
-        if any(o < 0 for o in size):
-            shape = list(input.shape[:-n]) + list(size) + ([1] if n == 1 else [])
-            raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
-                               f"{shape}")
-        out, idx = call(OPS[f"_adaptive_max_pool{n}d"], (input,), (size,))
+        out, idx = _adaptive_max_nd(n, input, output_size)
         return (out, idx) if return_indices or both else out
     return f
 
@@ -727,6 +734,107 @@ for _n in (1, 2, 3):
     composite(method=False, namespace=F,
               name=f"adaptive_max_pool{_n}d_with_indices")(_adaptive_max(_n, True))
 composite(method=False, name="adaptive_max_pool1d")(_adaptive_max(1, True))  # torch.*: a tuple
+
+
+# ---------------------------------------------------------------- 1-d pooling: 2-d on (..., 1, L)
+
+def _check_dim_range(input, name):
+    """torch's checkDimRange(name, self, 2, 4)."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor "
+                           f"for argument #1 'self' (while checking arguments for {name})")
+
+
+def _int1(v, name, what):
+    """torch's check1d: an int or a list of one."""
+    if isinstance(v, (list, tuple)):
+        if len(v) != 1:
+            raise RuntimeError(f"{name}() argument '{what}' should contain one int (got {len(v)})")
+        v = v[0]
+    return int(v)
+
+
+def _pool1d_args(name, input, kernel_size, stride, padding, dilation=1):
+    """The checked input rank, then kernel, stride (default: the kernel), padding, dilation."""
+    _check_dim_range(input, name)
+    if stride is None or isinstance(stride, (list, tuple)) and len(stride) == 0:
+        stride = kernel_size
+    return tuple(_int1(v, name, what) for v, what in zip(
+        (kernel_size, stride, padding, dilation), ("kernel_size", "stride", "padding", "dilation")))
+
+
+_MAX1D_FORMS = {"kernel_size": "an int, list of ints or tuple of ints",
+                "stride": "None, an int, list of ints, or tuple of ints",
+                "padding": "an int, list of ints, or tuple of ints",
+                "dilation": "an int, list of ints or tuple of ints"}
+
+
+def _check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """torch's max_pool1d checks (1-d messages); kernel, stride, padding, dilation as ints."""
+    shape = list(input.shape)
+    if not (input.dim() == 2 and 0 not in shape or input.dim() == 3 and 0 not in shape[1:]):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
+                           f"batch size for input, but got:{shape}")
+    vals = {}
+    for (what, form), v in zip(_MAX1D_FORMS.items(), (kernel_size, stride, padding, dilation)):
+        v = [] if v is None else list(v) if isinstance(v, (list, tuple)) else [v]
+        if len(v) != 1 and (v or what != "stride"):
+            raise RuntimeError(f"max_pool1d() {what} must be {form} of size 1 but got size "
+                               f"{len(v)}")
+        vals[what] = int(v[0]) if v else vals["kernel_size"]
+    k, s, p, d = vals.values()
+    for what in ("kernel_size", "stride"):
+        if vals[what] <= 0:
+            raise RuntimeError(f"max_pool1d() {what} must be greater than zero, but got "
+                               f"{vals[what]}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError("max_pool1d() padding should be at most half of kernel size, but got "
+                           f"padding={p} and kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    out = _pool_out(input.shape[-1], k, p, s, d, ceil_mode)
+    if out <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+    return k, s, p, d
+
+
+def _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    """torch's max_pool1d checks its arguments itself (and runs its own kernel for inputs that
+    need no gradient: floats only); max_pool1d_with_indices leaves them to max_pool2d."""
+    if return_indices:
+        k, s, p, d = _pool1d_args("max_pool1d", input, kernel_size, stride, padding, dilation)
+    else:
+        k, s, p, d = _check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+        if not input.dtype.is_floating_point:
+            raise NotImplementedError(f'"max_pool1d_impl" not implemented for '
+                                      f"'{D.SCALAR_NAME[input.dtype]}'")
+    out = _max_pool_nd(2, input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d), ceil_mode,
+                       return_indices)
+    return tuple(t.squeeze(-2) for t in out) if return_indices else out.squeeze(-2)
+
+
+@composite(method=False, namespace=("", F))
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    k, s, p, _ = _pool1d_args("avg_pool1d", input, kernel_size, stride, padding)
+    return _avg_pool_nd(2, input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode,
+                        count_include_pad, None).squeeze(-2)
+
+
+def _adaptive_avg_pool1d(input, output_size):
+    _check_dim_range(input, "adaptive_avg_pool1d")
+    size = (1, _int1(output_size, "adaptive_avg_pool1d", "output_size"))
+    return _adaptive_avg_nd(2, input.unsqueeze(-2), size).squeeze(-2)
+
+
+def _adaptive_max_pool1d(input, output_size):
+    _check_dim_range(input, "adaptive_max_pool1d")
+    size = (1, _int1(output_size, "adaptive_max_pool1d", "output_size"))
+    _check_nonempty(input, 1, "adaptive_max_pool1d")
+    out, idx = _adaptive_max_nd(2, input.unsqueeze(-2), size)
+    return out.squeeze(-2), idx.squeeze(-2)
 
 
 # ---------------------------------------------------------------- fractional max pooling
@@ -838,10 +946,10 @@ def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, out
 
 # ---------------------------------------------------------------- max unpooling, lp pooling
 
-for _n in (1, 2, 3):
+for _n in (2, 3):
     def _unpool(input, indices, output_size, _n=_n):
         if not _isf(input):
-            _not_impl(f"max_unpool{max(_n, 2)}d", input)
+            _not_impl(f"max_unpool{_n}d", input)
         lead = input.shape[:-_n]
         size = int(np.prod(output_size))
         flat = input.reshape(lead + (math.prod(input.shape[-_n:]),))
@@ -854,11 +962,11 @@ for _n in (1, 2, 3):
         out = lax.stop_gradient(at.set(flat, mode="drop")) + add - lax.stop_gradient(add)
         return out.reshape(lead + tuple(output_size))
     op(tensors=("input", "indices"), promote=False, method=False, function=False,
-       name=f"_max_unpool{_n}d",
-       grad="SqueezeBackward1" if _n == 1 else f"MaxUnpool{_n}DBackward0")(_unpool)
+       name=f"_max_unpool{_n}d", grad=f"MaxUnpool{_n}DBackward0")(_unpool)
 
 
-def _max_unpool_nd(n, input, indices, kernel_size, stride, padding, output_size):
+def _unpool_size(n, input, kernel_size, stride, padding, output_size):
+    """torch's _unpool_output_size: the spatial output size, default or checked."""
     k, s, p, _ = _pool_args(n, f"max_unpool{n}d", kernel_size, stride, padding)
     sp = input.shape[-n:]
     default = [(i - 1) * ss - 2 * pp + kk for i, ss, pp, kk in zip(sp, s, p, k)]
@@ -878,20 +986,39 @@ def _max_unpool_nd(n, input, indices, kernel_size, stride, padding, output_size)
         if out[d] < 0:
             raise ValueError("max_unpooling: output_size must contain non-negative spatial "
                              f"dimensions, but got output_size[{d}]={out[d]}")
+    return tuple(int(v) for v in out)
+
+
+def _max_unpool(n, input, indices, out):
+    """torch's max_unpooling{n}d checks, then the op."""
+    if indices.dtype != D.int64:
+        raise RuntimeError("elements in indices should be type int64" +
+                           (f" but got: {D.SCALAR_NAME[indices.dtype]}" if n == 2 else ""))
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"Input to max_unpooling{n}d should be a {n + 1}d or {n + 2}d Tensor, "
+                           f"but got a tensor with {input.dim()} dimensions.")
     if tuple(indices.shape) != tuple(input.shape):
-        tail = [1] if n == 1 else []
         raise RuntimeError("Expected shape of indices to be same as that of the input tensor ("
-                           f"{list(input.shape) + tail}) but got indices tensor with shape: "
-                           f"{list(indices.shape) + tail}")
-    if indices.dtype.is_floating_point or indices.dtype.itemsize != 8:
-        raise RuntimeError(f"elements in indices should be type int64 but got: "
-                           f"{str(indices.dtype).replace('torch.', '').capitalize()}")
-    total = int(np.prod(out))
+                           f"{list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    for i in range(1, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"max_unpooling{n}d_forward_out_cpu(): Expected input to have "
+                               f"non-zero size for non-batch dimensions, but got "
+                               f"{list(input.shape)} with dimension {i} being empty.")
+    total = math.prod(out)
     if indices.numel() and (int(indices.max()) >= total or int(indices.min()) < 0):
         bad = int(indices.max()) if int(indices.max()) >= total else int(indices.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{'x'.join(map(str, out))}")
-    return call(OPS[f"_max_unpool{n}d"], (input, indices), (tuple(int(v) for v in out),))
+                           f"{'x'.join(map(str, out))})")
+    return call(OPS[f"_max_unpool{n}d"], (input, indices), (out,))
+
+
+def _max_unpool_nd(n, input, indices, kernel_size, stride, padding, output_size):
+    out = _unpool_size(n, input, kernel_size, stride, padding, output_size)
+    if n == 1:  # torch's: max_unpool2d of (..., L, 1)
+        return _max_unpool(2, input.unsqueeze(-1), indices.unsqueeze(-1), out + (1,)).squeeze(-1)
+    return _max_unpool(n, input, indices, out)
 
 
 def _max_unpool_fn(n):

@@ -33,7 +33,8 @@ DOUBLE_GRAD = {
     "softplus": "SoftplusBackwardBackward0", "softshrink": "SoftshrinkBackwardBackward0",
     "sqrt": "DivBackward0", "square": "MulBackward0", "std": "MulBackward0",
     "std_mean": "MulBackward0", "svdvals": "MmBackward0", "tan": "MulBackward0",
-    "tanh": "TanhBackwardBackward0", "var": "MulBackward0", "var_mean": "MulBackward0",
+    "tanh": "TanhBackwardBackward0", "unsqueeze": "SqueezeBackward1", "var": "MulBackward0",
+    "var_mean": "MulBackward0",
     "vector_norm": "MulBackward0",
 }
 

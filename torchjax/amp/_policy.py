@@ -11,8 +11,8 @@ A value may be a function f(statics dict, tensor args) returning one of these (o
 
 CUDA: torch's AT_FORALL_LOWER_PRECISION_FP / AT_FORALL_FP32 / AT_FORALL_FP32_SET_OPT_DTYPE /
 AT_FORALL_PROMOTE lists (ATen/autocast_mode.h), each aten name mapped to the torchjax op that
-implements it (F.linear -> _linear, conv* -> _conv, matmul -> _matmul, sdpa -> _sdpa, ...). Public
-functions torch decomposes into listed ops are given the policy their result shows
+implements it (F.linear -> _linear, conv* -> convolution, matmul -> _matmul, sdpa -> _sdpa, ...).
+Public functions torch decomposes into listed ops are given the policy their result shows
 (cross_entropy = log_softmax(set_opt) + nll_loss(fp32) -> FP32; MultiheadAttention -> LOWER).
 
 CPU: not in the header. Derived empirically from real torch 2.13: for each OpInfo in
@@ -73,7 +73,7 @@ def _tensordot_cpu(s, t):  # a one-element result is not computed by mm (no CPU 
 
 
 CUDA = _table(
-    lower_precision_fp="_conv convolution conv_tbc prelu addmm addmv addr _matmul _einsum mm mv "
+    lower_precision_fp="convolution conv_tbc prelu addmm addmv addr _matmul _einsum mm mv "
                        "vecdot _linear addbmm baddbmm bmm _multi_dot _lstm_cell gru_cell "
                        "rnn_tanh_cell rnn_relu_cell _sdpa _mha _rnn_stack _cov _corrcoef",
     fp32="acos asin cosh erfinv exp expm1 log log10 log2 log1p reciprocal rsqrt sinh tan pow "
@@ -90,11 +90,11 @@ CUDA = _table(
 )
 
 CPU = _table(
-    lower_precision_fp="_conv convolution conv_tbc prelu addmm addbmm baddbmm bmm mm _matmul "
+    lower_precision_fp="convolution conv_tbc prelu addmm addbmm baddbmm bmm mm _matmul "
                        "vecdot _linear _multi_dot _sdpa _mha _cov _corrcoef "
                        "rnn_tanh_cell rnn_relu_cell",
     fp32="_avg_pool3d _adaptive_avg_pool3d _adaptive_max_pool3d "
-         "_fractional_max_pool2d _fractional_max_pool3d _max_unpool1d _max_unpool2d "
+         "_fractional_max_pool2d _fractional_max_pool3d _max_unpool2d "
          "_max_unpool3d binary_cross_entropy binary_cross_entropy_with_logits grid_sampler_2d "
          "grid_sampler_3d polar prod _cdist trace view_as_complex mse_loss "
          "cosine_embedding_loss nll_loss_nd hinge_embedding_loss poisson_nll_loss smooth_l1_loss "
