@@ -44,6 +44,9 @@ OVERRIDES = {
     "nn.functional.conv3d": dict(atol=2e-4, grad_atol=2e-4, why="as nn.functional.conv2d"),
     "nn.functional.conv_transpose3d": dict(atol=2e-4, grad_atol=2e-4,
                                            why="as nn.functional.conv2d"),
+    "linalg.householder_product": dict(grad_rtol=2e-5, why="float32 products of up to 5 "
+                                       "reflectors with gradients up to ~300; torch's float32 "
+                                       "gradient is up to 1e-3 off float64 (sample 7), ours 2e-5"),
     "stft": dict(grad_rtol=1e-5, why="the window gradient is a float32 sum over batch and frames; "
                  "ours is as close to float64 as torch's, whose own error is 1.2x rtol=1.3e-6"),
 }

@@ -48,7 +48,7 @@ linalg.vector_norm fft.fft fft.fft2 fft.fftn fft.fftshift fft.hfft fft.hfft2 fft
 fft.ifft2 fft.ifftn fft.ifftshift fft.ihfft fft.ihfft2 fft.ihfftn fft.irfft fft.irfft2 fft.irfftn
 fft.rfft fft.rfft2 fft.rfftn linalg.solve_triangular triangular_solve cholesky_solve
 cholesky_inverse linalg.lu_solve lu_solve lu_unpack lu linalg.cond linalg.tensorinv
-linalg.tensorsolve""".split()
+linalg.tensorsolve geqrf linalg.householder_product ormqr""".split()
 
 # float32 samples with heavy cancellation, where torch's own rounding differs from the exact
 # result by more than torch's default float32 tolerance (checked against float64: ours is as
@@ -1029,3 +1029,101 @@ def test_double_backward(name, fn, x):
         res.append((g.detach(), h))
     compare(res[0][0], res[1][0], 1e-6, 1e-8)
     compare(res[0][1], res[1][1], 1e-6, 1e-8)
+
+
+# ---------------------------------------------------------- geqrf / householder_product / ormqr
+
+def _geqrf_np(shape, dtype=np.float64, seed=7):
+    """A compact QR (reflectors, tau) computed by torch, as numpy arrays."""
+    g = np.random.default_rng(seed)
+    x = g.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * g.standard_normal(shape)
+    a, tau = torch.geqrf(torch.tensor(x.astype(dtype)))
+    return a.numpy(), tau.numpy()
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 4, 4), (0, 3), (2, 0, 2)])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex64])
+def test_geqrf_values(shape, dtype):
+    x = R.standard_normal(shape).astype(dtype)
+    t, j = both(lambda L, a: L.geqrf(a), x, rtol=1e-5, atol=1e-5)
+    assert type(j).__name__ == "geqrf" and j.a is j[0] and j.tau is j[1]
+    out = (tj.empty(0, dtype=j.a.dtype), tj.empty(0, dtype=j.a.dtype))
+    r = tj.geqrf(tj.tensor(x), out=out)
+    assert r[0] is out[0] and r[1] is out[1]
+    compare(t, tuple(out), 1e-5, 1e-5)
+
+
+def test_geqrf_no_derivative_and_errors():
+    for lib in (torch, tj):
+        a, tau = lib.geqrf(lib.tensor(rn(3, 3), requires_grad=True))
+        assert type(a.grad_fn).__name__ == "GeqrfBackward0" and a.requires_grad
+    ex = {}
+    for lib in (torch, tj):
+        a, tau = lib.geqrf(lib.tensor(rn(3, 3), requires_grad=True))
+        with pytest.raises(NotImplementedError) as e:
+            (a.sum() + tau.sum()).backward()
+        ex[lib] = str(e.value)
+    assert ex[tj] == ex[torch]
+    both(lambda L, a: L.geqrf(a), rn(3))
+    both(lambda L, a: L.geqrf(a), np.ones((2, 2), np.int64))
+    both(lambda L, a: L.geqrf(a.half()), rn(2, 2))
+
+
+@pytest.mark.parametrize("shape,k", [((5, 3), 3), ((4, 4), 2), ((2, 5, 3), 1), ((3, 2), 0)])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_householder_product_values_grads(shape, k, dtype):
+    a, tau = _geqrf_np(shape, dtype)
+    t, j = both(lambda L, a, t: L.linalg.householder_product(a, t), a, tau[..., :k], grad=True,
+                rtol=1e-7, atol=1e-7)
+    assert type(j.grad_fn).__name__ == "LinalgHouseholderProductBackward0"
+    both(lambda L, a, t: L.orgqr(a, t), a, tau[..., :k], grad=True, rtol=1e-7, atol=1e-7)
+    both(lambda L, a, t: a.orgqr(t), a, tau[..., :k], rtol=1e-7, atol=1e-7)
+
+
+HP_ERRORS = [((3,), (2,)), ((2, 3), (2,)), ((3, 2), (3,)), ((3, 2), (1, 2)), ((2, 3, 2), (3, 2))]
+
+
+@pytest.mark.parametrize("sa,st", HP_ERRORS, ids=[str(e) for e in HP_ERRORS])
+def test_householder_product_errors(sa, st):
+    both(lambda L, a, t: L.linalg.householder_product(a, t), rn(*sa), rn(*st))
+
+
+def test_householder_product_dtype_error():
+    both(lambda L, a, t: L.linalg.householder_product(a, t.double()), rn(3, 2), rn(2))
+
+
+ORMQR = [((5, 3), (5, 4), True), ((5, 3), (4, 5), False), ((4, 4), (4, 2), True),
+         ((2, 4, 3), (2, 4, 4), True), ((2, 4, 3), (2, 3, 4), False), ((3, 5), (3, 2), True)]
+
+
+@pytest.mark.parametrize("sa,so,left", ORMQR, ids=[str(o) for o in ORMQR])
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_ormqr_values_grads(sa, so, left, transpose, dtype):
+    a, tau = _geqrf_np(sa, dtype)
+    k = min(so[-2] if left else so[-1], sa[-1])
+    o = R.standard_normal(so).astype(dtype)
+    t, j = both(lambda L, a, t, o: L.ormqr(a, t, o, left, transpose), a, tau[..., :k], o,
+                grad=True, rtol=1e-7, atol=1e-7)
+    assert type(j.grad_fn).__name__ == "OrmqrBackward0"
+    both(lambda L, a, t, o: a.ormqr(t, o, left=left, transpose=transpose), a, tau[..., :k], o,
+         rtol=1e-7, atol=1e-7)
+
+
+ORMQR_ERRORS = [((3,), (2,), (3, 3), True), ((3, 2), (2,), (3,), True),
+                ((3, 2), (3,), (3, 3), True), ((3, 2), (2,), (4, 3), True),
+                ((3, 2), (2,), (3, 4), False), ((3, 2), (2, 2), (3, 3), True),
+                ((2, 3, 2), (3, 2), (2, 3, 3), True), ((2, 3, 2), (2, 2), (3, 3, 3), True),
+                ((3, 2), (3,), (2, 3), True), ((5, 0), (5,), (5, 5), True)]
+
+
+@pytest.mark.parametrize("sa,st,so,left", ORMQR_ERRORS, ids=[str(e) for e in ORMQR_ERRORS])
+def test_ormqr_errors(sa, st, so, left):
+    both(lambda L, a, t, o: L.ormqr(a, t, o, left), rn(*sa), rn(*st), rn(*so))
+
+
+def test_ormqr_dtype_errors():
+    both(lambda L, a, t, o: L.ormqr(a, t.double(), o), rn(3, 2), rn(2), rn(3, 3))
+    both(lambda L, a, t, o: L.ormqr(a, t, o.double()), rn(3, 2), rn(2), rn(3, 3))

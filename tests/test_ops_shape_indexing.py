@@ -129,9 +129,9 @@ def _entries():
     from compat_suite.config import EXCLUDED
     creation = {"arange", "linspace", "logspace", "eye", "new_zeros", "new_ones", "new_full",
                 "zeros_like", "ones_like", "full_like", "zeros", "ones", "full", "tril_indices",
-                "triu_indices", "complex", "polar"}
+                "triu_indices", "complex", "polar", "_chunk_cat"}
     skip = {"jiterator_2inputs_2outputs", "jiterator_4inputs_with_extra_args", "as_strided",
-            "as_strided_copy", "as_strided_scatter", "_unsafe_masked_index", "bucketize",
+            "_unsafe_masked_index", "bucketize",
             "_unsafe_masked_index_put_accumulate", "searchsorted", "resize_", "resize_as_",
             "slice", "view_as_real", "count_nonzero"}
     return sorted(entry_key(o) for o in op_db() if o.name not in EXCLUDED and o.name not in skip
@@ -888,3 +888,46 @@ def test_inplace_index_ops_on_views(f):
         f(L, y)
         return y
     check(g, X)
+
+
+# ---------------------------------------------------------------- _chunk_cat
+
+CHUNK_CAT = [([(1, 2, 3), (1, 2, 3)], -1, 5), ([(1, 2, 129), (1, 2, 297)], -1, 5),
+             ([(3, 3, 2, 1), (1, 4, 2, 2), (2, 1, 3, 3)], 0, 2),
+             ([(2, 3, 3), (2, 3, 1, 2), (2, 3), (2, 3, 271)], 1, 3), ([(2, 3), (2, 5)], -2, 3),
+             ([(4, 6)], 1, 1), ([(4, 6)], 1, 6), ([(4, 6)], 0, 7),
+             # errors: torch's checks in order
+             ([(2,), (3,)], 0, 0), ([], 0, 1), ([(0,), (3,)], 0, 1), ([(2, 3), (2,)], -1, 1),
+             ([(2, 3), (2,)], 1, 1), ([(2, 3), (3, 3)], 1, 1), ([(2, 3), (3, 3)], 2, 1),
+             ([(2, 3), (3, 3)], -3, 1), ([(2, 3), (3, 3, 2)], 1, 1)]
+
+
+@pytest.mark.parametrize("shapes,dim,n", CHUNK_CAT, ids=[str(c) for c in CHUNK_CAT])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_chunk_cat(shapes, dim, n, dtype):
+    ts = [rnd(*s).astype(dtype) for s in shapes]
+    check(lambda L, *xs: L._chunk_cat(list(xs), dim, n), *ts, grad=False)
+
+
+def test_chunk_cat_noncontiguous_out_and_dtype_error():
+    ts = [rnd(2, 3, 5), rnd(2, 3, 4)]
+    check(lambda L, a, b: L._chunk_cat([a.mT.contiguous().mT, b.mT.contiguous().mT], 1, 3),
+          *ts, grad=False)
+    ra = torch._chunk_cat([torch.tensor(t) for t in ts], 1, 2, out=torch.empty(0))
+    ob = tj.empty(0)
+    rb = tj._chunk_cat([tj.tensor(t) for t in ts], 1, 2, out=ob)
+    assert rb is ob
+    _same(ra, rb)
+    check(lambda L, a, b: L._chunk_cat([a, b.double()], 0, 2), *ts, grad=False)
+
+
+def test_chunk_cat_has_no_derivative():
+    errs = []
+    for L in (torch, tj):
+        x = L.tensor(rnd(2, 3), requires_grad=True)
+        r = L._chunk_cat([x, x * 2], 1, 2)
+        assert type(r.grad_fn).__name__ == "NotImplemented" and r.requires_grad
+        with pytest.raises(RuntimeError) as e:
+            r.sum().backward()
+        errs.append(str(e.value))
+    assert errs[1] == errs[0]

@@ -460,6 +460,135 @@ def test_as_strided_inplace():
                    lambda: tj.zeros(4).as_strided_(*args))
 
 
+# ------------------------------------------------------- as_strided_copy / as_strided_scatter
+
+@pytest.mark.parametrize("args", AS, ids=[str(a) for a in AS])
+@pytest.mark.parametrize("src", ["root", "view"])
+def test_as_strided_copy(args, src):
+    x = np.arange(6, dtype=np.float32)
+    a, b = both(x)
+    pick = (lambda t: t) if src == "root" else (lambda t: t[1:])
+    ra, rb = check(lambda: torch.as_strided_copy(pick(a), *args),
+                   lambda: tj.as_strided_copy(pick(b), *args))
+    if rb is None:
+        return
+    assert rb._base is None and not rb._is_view()
+    rb.fill_(-1) if rb.numel() else None  # a fresh tensor: the input keeps its values
+    np.testing.assert_array_equal(b.numpy(), x)
+    ga, gb = both(x, requires_grad=True)
+    oa, ob = torch.as_strided_copy(pick(ga * 1), *args), tj.as_strided_copy(pick(gb * 1), *args)
+    assert ob.grad_fn.name() == oa.grad_fn.name() == "AsStridedBackward0_copy"
+    w = np.arange(1, oa.numel() + 1, dtype=np.float32).reshape(tuple(oa.shape))
+    (oa * torch.tensor(w)).sum().backward()
+    (ob * tj.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(gb.grad.numpy(), ga.grad.numpy())
+
+
+def test_as_strided_copy_out():
+    oa, ob = torch.empty(0), tj.empty(0)
+    ra = torch.as_strided_copy(torch.arange(6.), (2, 2), (1, 2), 1, out=oa)
+    rb = tj.as_strided_copy(tj.arange(6.), (2, 2), (1, 2), 1, out=ob)
+    assert ra is oa and rb is ob
+    same(oa, ob)
+
+
+SCAT = [((1,), (), (), 0), ((3, 3), (2, 2), (1, 2), 0), ((3, 3), (2, 2), (1, 2), 1),
+        ((3, 3), (2, 2), (2, 1), None), ((16,), (2, 1, 1, 2), (1, 2, 4, 8), 0),
+        ((2, 3), (0, 2), (1, 1), 6), ((3, 3), (2, 2), (0, 0), 0), ((3, 3), (2, 2), (1,), 0),
+        ((3, 3), (2,), (-1,), 2), ((4, 4), (2, 2), (200, 200), 0), ((3, 3), (2, 3), (1, 2), 1)]
+
+
+def _scat_value(a, b):
+    assert str(a.dtype) == str(b.dtype) and tuple(a.shape) == tuple(b.shape)
+    np.testing.assert_array_equal(np.asarray(b.detach().numpy()), a.detach().numpy())
+
+
+@pytest.mark.parametrize("case", SCAT, ids=[str(c) for c in SCAT])
+def test_as_strided_scatter(case):
+    shape, size, stride, off = case
+    g = np.random.default_rng(3)
+    x = g.standard_normal(shape).astype(np.float32)
+    s = g.standard_normal(size if len(size) == len(stride) else (2, 2)).astype(np.float32)
+    if case[-1] == 1 and size == (2, 3):
+        s = g.standard_normal((2, 3)).astype(np.float32)
+    ta, tb = both(x, requires_grad=True)
+    sa, sb = both(s, requires_grad=True)
+    try:
+        ra = torch.as_strided_scatter(ta, sa, size, stride, off)
+    except Exception:
+        same_error(lambda: torch.as_strided_scatter(ta, sa, size, stride, off),
+                   lambda: tj.as_strided_scatter(tb, sb, size, stride, off))
+        return
+    rb = tj.as_strided_scatter(tb, sb, size, stride, off)
+    _scat_value(ra, rb)
+    assert rb.grad_fn.name() == ra.grad_fn.name() == "AsStridedScatterBackward0"
+    rb.fill_(0)  # fresh storage
+    np.testing.assert_array_equal(tb.detach().numpy(), x)
+    # torch's gradient: input's is grad AT the scattered positions (as_strided_scatter_backward)
+    w = g.standard_normal(shape).astype(np.float32)
+    ga = torch.autograd.grad((ra * torch.tensor(w)).sum(), (ta, sa))
+    gb = tj.autograd.grad((tj.as_strided_scatter(tb, sb, size, stride, off) * tj.tensor(w)).sum(),
+                          (tb, sb))
+    for p, q in zip(ga, gb):
+        _scat_value(p, q)
+
+
+def test_as_strided_scatter_layouts_and_dtypes():
+    x = np.arange(9, dtype=np.float32).reshape(3, 3)
+    a, b = both(x)
+    # the result keeps input's layout over a copy of its whole storage (gaps, offset included);
+    # an overlapping (expanded) input is written as a contiguous clone
+    picks = (lambda t: t.t(), lambda t: t[:, :2], lambda t: t[::2], lambda t: t[1:],
+             lambda t: t[:, 1], lambda t: t.t()[:2], lambda t: t[1:, 1:],
+             lambda t: t[0].expand(2, 3))
+    for pick in picks:
+        for n, off in ((2, 1), (1, 0), (1, 3), (3, None), (1, 8), (1, 9), (2, 4)):
+            r = (lambda L, v: L.as_strided_scatter(pick(v), L.full((n,), -1.),
+                                                                   (n,), (1,), off))
+            try:
+                ra = r(torch, a)
+            except Exception:
+                same_error(lambda: r(torch, a), lambda: r(tj, b))
+                continue
+            _scat_value(ra, r(tj, b))
+    # src is cast to input's dtype
+    _scat_value(torch.as_strided_scatter(a, torch.ones(2, dtype=torch.float64), (2,), (3,)),
+                tj.as_strided_scatter(b, tj.ones(2, dtype=tj.float64), (2,), (3,)))
+    _scat_value(a.int().as_strided_scatter(torch.full((2,), 7.9), (2,), (4,), 0),
+                b.int().as_strided_scatter(tj.full((2,), 7.9), (2,), (4,), 0))
+    # a non-contiguous input requiring grad: torch's internal assert
+    ga, gb = both(x, requires_grad=True)
+    with pytest.raises(RuntimeError, match="only supported for contiguous inputs"):
+        torch.as_strided_scatter(ga.t(), torch.zeros(2), (2,), (1,))
+    with pytest.raises(RuntimeError, match="only supported for contiguous inputs"):
+        tj.as_strided_scatter(gb.t(), tj.zeros(2), (2,), (1,))
+
+
+@pytest.mark.parametrize("off", [None, 3, 4, 7])
+def test_as_strided_scatter_grad_of_offset_input(off):
+    """A contiguous view with a storage offset: torch's forward writes at storage positions, its
+    backward reads grad.contiguous() at the same positions counted from 0."""
+    outs = []
+    for L in (torch, tj):
+        x = L.tensor(np.arange(9, dtype=np.float32), requires_grad=True)
+        s = L.tensor(np.array([10., 20.], np.float32), requires_grad=True)
+        v = x[3:]
+        r = L.as_strided_scatter(v, s, (2,), (1,), off)
+        w = L.tensor(np.arange(1, 7, dtype=np.float32))
+        try:
+            g = L.autograd.grad((r * w).sum(), (x, s))
+        except Exception as e:  # noqa: BLE001
+            g = (type(e).__name__, str(e))
+        outs.append((np.asarray(r.detach().numpy()), [np.asarray(t.numpy()) for t in g]
+                     if not isinstance(g[0], str) else g))
+    np.testing.assert_array_equal(outs[1][0], outs[0][0])
+    if isinstance(outs[0][1], tuple):
+        assert outs[1][1] == outs[0][1]
+    else:
+        for p, q in zip(outs[0][1], outs[1][1]):
+            np.testing.assert_array_equal(q, p)
+
+
 # ---------------------------------------------------------------- views torch refuses to write
 
 REFUSED = {

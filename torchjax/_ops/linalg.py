@@ -18,6 +18,7 @@ from jax import lax
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, wrap
+from .pointwise import _not_impl
 from ._util import wrap_dim, wrap_dims, broadcast_shapes
 from .registry import op, composite, call, OPS, NAMESPACES, METHODS, AUTOCAST
 
@@ -1409,6 +1410,116 @@ def _torch_qr(input, some=True, *, out=None):
                   stacklevel=2)
     return RT.qr(tuple(call(OPS["linalg_qr"], (input,), ("reduced" if some else "complete",),
                             out)))
+
+
+# ---- geqrf / householder_product / ormqr: LAPACK's compact Householder QR ----
+@jax.custom_vjp
+def _geqrf(a):
+    from jax._src.lax.linalg import geqrf as _lapack_geqrf  # (not exported by jax.lax.linalg)
+    return _lapack_geqrf(a)
+
+
+def _geqrf_bwd(res, g):
+    raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+_geqrf.defvjp(lambda a: (_geqrf(a), None), _geqrf_bwd)
+
+
+@op(promote=False, out=True, returns=RT.returns(RT.geqrf))
+def geqrf(input):
+    if input.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    if np.dtype(input.dtype) not in _LINALG_DTYPES:
+        _not_impl("geqrf_cpu", input)
+    if input.size == 0:
+        return input, jnp.zeros(input.shape[:-2] + (min(input.shape[-2:]),), input.dtype)
+    return _geqrf(input)
+
+
+def _reflector(A, i):
+    """Householder vector i of a compact QR: 1 at row i, A's column i below it, 0 above."""
+    m = A.shape[-2]
+    rows = np.arange(m)
+    v = jnp.where(rows > i, A[..., :, i], 0).astype(A.dtype)
+    return jnp.where(rows == i, jnp.ones((), A.dtype), v)
+
+
+def _apply_reflector(X, v, t, left):
+    """(I - t v v^H) X when left, else X (I - t v v^H)."""
+    if left:
+        return X - t[..., None, None] * v[..., :, None] * jnp.sum(
+            jnp.conj(v)[..., :, None] * X, axis=-2, keepdims=True)
+    return X - t[..., None, None] * jnp.sum(X * v[..., None, :], axis=-1, keepdims=True) \
+        * jnp.conj(v)[..., None, :]
+
+
+def _tau_checks(api, input, tau):
+    if input.ndim - tau.ndim != 1:
+        raise RuntimeError(f"{api}: Expected tau to have one dimension less than input, but got "
+                           f"tau.ndim equal to {tau.ndim} and input.ndim is equal to {input.ndim}")
+    if input.ndim > 2 and tau.shape[:-1] != input.shape[:-2]:
+        raise RuntimeError(f"{api}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(tau.shape[:-1])}")
+
+
+@op(tensors=("input", "tau"), promote=False, out=True, namespace="linalg", method=False,
+    name="householder_product", grad="LinalgHouseholderProductBackward0")
+def linalg_householder_product(input, tau):
+    api = "torch.linalg.householder_product"
+    if input.ndim < 2:
+        raise RuntimeError(f"{api}: input must have at least 2 dimensions.")
+    m, n = input.shape[-2:]
+    if m < n:
+        raise RuntimeError(f"{api}: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if n < tau.shape[-1]:
+        raise RuntimeError(f"{api}: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    _tau_checks(api, input, tau)
+    if tau.dtype != input.dtype:
+        raise RuntimeError(f"{api}: tau dtype {_sn(tau)} does not match input dtype {_sn(input)}")
+    # Q = H_0 ... H_{k-1} I[:, :n], applied right to left
+    Q = jnp.broadcast_to(jnp.eye(m, n, dtype=input.dtype), input.shape)
+    for i in reversed(range(tau.shape[-1])):
+        Q = _apply_reflector(Q, _reflector(input, i), tau[..., i], True)
+    return Q
+
+
+@composite()
+def orgqr(input, tau, *, out=None):
+    return call(OPS["householder_product"], (input, tau), (), out)
+
+
+@op(tensors=("input", "tau", "other"), promote=False, out=True)
+def ormqr(input, tau, other, left=True, transpose=False):
+    api = "torch.ormqr"
+    if input.ndim < 2:
+        raise RuntimeError(f"{api}: input must have at least 2 dimensions.")
+    if other.ndim < 2:
+        raise RuntimeError(f"{api}: other must have at least 2 dimensions.")
+    c = -2 if left else -1
+    if other.shape[c] != input.shape[-2]:
+        raise RuntimeError(f"{api}: other.shape[{c}] must be equal to input.shape[-2]")
+    if tau.shape[-1] != min(other.shape[c], input.shape[-1]):
+        raise RuntimeError(f"{api}: tau.shape[-1] must be equal to min(other.shape[-2], "
+                           "input.shape[-1])")
+    _tau_checks(api, input, tau)
+    if other.shape[:-2] != input.shape[:-2]:
+        raise RuntimeError(f"{api}: Expected batch dimensions of other to be equal to "
+                           f"input.shape[:-2], but got {list(other.shape[:-2])}")
+    for name, t in (("tau", tau), ("other", other)):
+        if t.dtype != input.dtype:
+            raise RuntimeError(f"{api}: Expected input and {name} to have the same dtype, but "
+                               f"input has dtype{_sn(input)} and {name} has dtype {_sn(t)}")
+    # Q = H_0 ... H_{k-1}; op(Q) other or other op(Q), one reflector at a time
+    k = tau.shape[-1]
+    order = range(k) if left == transpose else reversed(range(k))
+    X = other
+    for i in order:
+        t = jnp.conj(tau[..., i]) if transpose else tau[..., i]
+        X = _apply_reflector(X, _reflector(input, i), t, left)
+    return X
 
 
 def _svd(A, full_matrices):

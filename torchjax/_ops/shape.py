@@ -4,13 +4,15 @@ import itertools
 import math
 import numbers
 
+import jax
 import jax.numpy as jnp
 from jax import lax
 import numpy as np
 
 from .. import _dtype as D
 from .._tensor import wrap
-from .._views import ViewMeta, bitcast, compute_view_stride, contiguous_strides, meta_of
+from .._views import (ViewMeta, bitcast, compute_view_stride, contiguous_strides, meta_of,
+                      _non_overlapping)
 from ._util import wrap_dim, wrap_dims, shape_arg, broadcast_shapes as _bshapes
 from .registry import op, composite, call, OPS
 
@@ -963,6 +965,58 @@ concat = _cat_entry("concat")
 concatenate = _cat_entry("concatenate")
 
 
+# ---- _chunk_cat: each tensor split into num_chunks (zero-padded) chunks along dim, the i-th
+# chunks concatenated along dim + 1 ----
+def _chunk_cat_value(tensors, d, num_chunks):
+    parts = []
+    for t in tensors:
+        n = t.shape[d]
+        p = -(-n // num_chunks) * num_chunks
+        if p != n:
+            t = jnp.pad(t, [(0, 0)] * d + [(0, p - n)] + [(0, 0)] * (t.ndim - d - 1))
+        parts.append(t.reshape(t.shape[:d] + (num_chunks, -1)))
+    return jnp.concatenate(parts, axis=d + 1)
+
+
+def _chunk_cat_bwd(res, g):
+    raise RuntimeError("derivative for aten::_chunk_cat is not implemented")
+
+
+@op(tensors=(), lists=("tensors",), promote=False, function=False, method=False, saves=(),
+    grad="NotImplemented", name="_chunk_cat")
+def _chunk_cat_op(tensors, dim, num_chunks):
+    f = jax.custom_vjp(lambda ts: _chunk_cat_value(ts, dim, num_chunks))
+    f.defvjp(lambda ts: (f(ts), None), _chunk_cat_bwd)
+    return f(tensors)
+
+
+@composite(method=False)
+def _chunk_cat(tensors, dim, num_chunks, *, out=None):
+    _check_list(tensors, "_chunk_cat")
+    if num_chunks < 1:
+        raise RuntimeError("_chunk_cat expects positive num_chunks")
+    if not len(tensors):
+        raise RuntimeError("_chunk_cat expects a non-empty input tensor list")
+    for t in tensors:
+        if t.numel() == 0:
+            raise RuntimeError("_chunk_cat expects non-empty tensor")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError("_chunk_cat expects all input tensors with the same dtype")
+    if len({t.dim() for t in tensors}) == 1:
+        d = wrap_dim(dim, tensors[0].dim())
+    else:
+        if dim < 0:
+            raise RuntimeError("_chunk_cat expects non-negative dim when input tensors have "
+                               "different ndims")
+        if any(dim >= t.dim() for t in tensors):
+            raise RuntimeError("_chunk_cat expects dim < ndim for all input tensors")
+        d = dim
+    if any(t.shape[:d] != tensors[0].shape[:d] for t in tensors):
+        raise RuntimeError("_chunk_cat expects same sizes of 0,...,dim-1 dimensions for all "
+                           "tensors")
+    return call(OPS["_chunk_cat"], (tuple(tensors),), (d, num_chunks), out)
+
+
 @op(tensors=(), lists=("tensors",), promote=("tensors",), function=False, method=False,
     saves=(), name="stack")
 def _stack(tensors, dim=0):
@@ -1403,24 +1457,32 @@ def _as_strided_root(input, statics):
     return None if statics[-1] is None else wrap(input._st.value)
 
 
-def _as_strided_args(input, size, stride, storage_offset):
-    """as_strided's statics: the layout and its elements' positions among the input's."""
-    from .._views import index_in_base
-    size, stride = _dims_arg((size,)), _dims_arg((stride,))
-    off = input.storage_offset() if storage_offset is None else int(storage_offset)
+def _check_layout(size, stride):
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
     if any(s < 0 for s in stride):
         raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
                            f"strides: {list(stride)}")
-    isz, st = input.dtype.itemsize, input._st.value
+
+
+def _check_storage(size, stride, off, isz, have):
+    """torch's setStorage bounds check (sizes in bytes)."""
     need = isz * (off + 1 + sum((n - 1) * s for n, s in zip(size, stride))) \
         if math.prod(size) else 0
-    have = st.size * st.dtype.itemsize
     if need > have:
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
                            f"offset {off}, and itemsize {isz} requiring a storage size of {need} "
                            f"are out of bounds for storage of size {have}")
+
+
+def _as_strided_args(input, size, stride, storage_offset):
+    """as_strided's statics: the layout and its elements' positions among the input's."""
+    from .._views import index_in_base
+    size, stride = _dims_arg((size,)), _dims_arg((stride,))
+    off = input.storage_offset() if storage_offset is None else int(storage_offset)
+    _check_layout(size, stride)
+    st = input._st.value
+    _check_storage(size, stride, off, input.dtype.itemsize, st.size * st.dtype.itemsize)
     vm = ViewMeta(size, stride, off)
     if input._vm is None:
         return size, stride, off, tuple(vm.np_index().tolist()), None
@@ -1434,6 +1496,77 @@ def _as_strided_args(input, size, stride, storage_offset):
 def as_strided(input, size, stride, storage_offset=None):
     statics = _as_strided_args(input, size, stride, storage_offset)
     return call(OPS["_as_strided"], (input, _as_strided_root(input, statics)), statics)
+
+
+# as_strided_copy: as_strided's values as a fresh tensor
+op(tensors=("input", "root"), promote=False, saves=(), function=False, method=False,
+   grad="AsStridedBackward0_copy", name="_as_strided_copy")(_as_strided_op)
+
+
+@composite(method=False)
+def as_strided_copy(input, size, stride, storage_offset=None, *, out=None):
+    statics = _as_strided_args(input, size, stride, storage_offset)
+    r = call(OPS["_as_strided_copy"], (input, _as_strided_root(input, statics)), statics)
+    return _into_out(out, r, "as_strided_copy", False)
+
+
+# ---- as_strided_scatter: src written into a copy of input's storage at as_strided's positions
+def _as_strided_scatter_grad(size, stride, boff, src, g):
+    """torch's as_strided_scatter_backward: over grad.contiguous(), input's gradient is grad AT
+    the slice's positions (zero elsewhere), src's is grad.as_strided(size, stride, boff)."""
+    _check_storage(size, stride, boff, g.dtype.itemsize, g.size * g.dtype.itemsize)
+    gf, bidx = g.reshape(-1), ViewMeta(size, stride, boff).np_index()
+    gi = jnp.zeros_like(gf).at[bidx].set(gf[bidx]).reshape(g.shape)
+    return gi, gf[bidx].reshape(src.shape).astype(src.dtype)
+
+
+@op(tensors=("input", "src"), promote=False, saves=(),
+    name="_as_strided_scatter", function=False, method=False, grad="AsStridedScatterBackward0")
+def _as_strided_scatter_op(input, src, sel, size, stride, boff):
+    """sel: for each input element, the src element written over it (-1: none); boff: the
+    slice's storage offset in the contiguous gradient."""
+    sel = np.asarray(sel, np.int64)
+
+    def fwd(a, b):
+        if b.size == 0:
+            return a + 0
+        out = jnp.where(sel >= 0, b.reshape(-1)[np.maximum(sel, 0)].astype(a.dtype), a.reshape(-1))
+        return out.reshape(a.shape)
+    f = jax.custom_vjp(fwd)
+    f.defvjp(lambda a, b: (f(a, b), b),
+             lambda b, g: _as_strided_scatter_grad(size, stride, boff, b, g))
+    return f(input, src)
+
+
+@composite()
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    size, stride = _dims_arg((size,)), _dims_arg((stride,))
+    _check_layout(size, stride)
+    if input.requires_grad and not input.is_contiguous():
+        raise RuntimeError("!self.requires_grad() || self.is_contiguous() INTERNAL ASSERT FAILED. "
+                           "as_strided_scatter is currently only supported for contiguous inputs")
+    # the result copies input's storage and layout; an overlapping input becomes contiguous
+    shape, isz = tuple(input.shape), input.dtype.itemsize
+    if _non_overlapping(shape, input.stride()):
+        lay = ViewMeta(shape, tuple(input.stride()), input.storage_offset())
+        st = input._st.value
+        have = st.size * st.dtype.itemsize
+    else:
+        lay, have = ViewMeta(shape, contiguous_strides(shape), 0), input.numel() * isz
+    off = lay.offset if storage_offset is None else int(storage_offset)
+    _check_storage(size, stride, off, isz, have)
+    idx = ViewMeta(size, stride, off).np_index()
+    if len(set(idx.tolist())) < idx.size:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                           "refers to a single memory location. Please clone() the tensor before "
+                           "performing the operation.")
+    if tuple(src.shape) != size:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(size)}")
+    slot = {p: j for j, p in enumerate(idx.tolist())}
+    sel = tuple(slot.get(p, -1) for p in lay.np_index().tolist())
+    boff = 0 if storage_offset is None else off
+    return call(OPS["_as_strided_scatter"], (input, src), (sel, size, stride, boff))
 
 
 # ---- in-place shape ops: the tensor takes the layout of the view op's result ----
