@@ -195,17 +195,24 @@ def _make_dunder(E, d):
 
 
 def _binary_dunder(E, sdef):
-    """x + y on two plain tensors (no grad, not views, no autocast) runs the op's cached executable
-    straight away; everything else, errors included, goes through call()."""
-    plain = E.plain
+    """x + y on two plain tensors (no grad, not views, no autocast), or x * 2.5 once call() has
+    cached that form, runs the op's cached executable straight away; everything else, errors
+    included, goes through call()."""
+    plain, nplain, nkey = E.plain, E.nplain, (sdef, (1,))
 
     def dunder(self, other):
-        if (type(other) is Tensor and type(self) is Tensor and self._vm is None
-                and other._vm is None and not (self._rg or other._rg) and AUTOCAST[0] is None):
-            ent = plain.get(sdef)
-            if ent is not None and ent[3] is D._default[0] and E.value_check is None:
+        t = type(other)
+        if (type(self) is Tensor and self._vm is None and not self._rg and AUTOCAST[0] is None
+                and E.value_check is None):
+            if t is Tensor and other._vm is None and not other._rg:
+                ent, b = plain.get(sdef), other._st.value
+            elif (t is float or t is int) and other:  # (zeros: _full_scalar keeps their sign)
+                ent, b = nplain.get(nkey), _full_cache.get((other, t))
+            else:
+                ent = None
+            if ent is not None and b is not None and ent[3] is D._default[0]:
                 try:
-                    res = ent[1](self._st.value, other._st.value)
+                    res = ent[1](self._st.value, b)
                 except Exception:  # noqa: BLE001 - call() raises torch's error or inlines
                     return call(E, (self, other), sdef)
                 if type(res) is not tuple:
