@@ -259,3 +259,34 @@ def test_default_dtype_changes_reach_cached_executables():
     finally:
         tj.set_default_dtype(tj.float32)
         torch.set_default_dtype(torch.float32)
+
+
+def test_dunder_fast_path_falls_back_like_call():
+    """Binary dunders call the cached executable directly once primed; new shapes that fail,
+    a changed default dtype, signed zeros and grad-requiring operands still behave like torch."""
+    seen = []
+    for m in (torch, tj):
+        out = []
+        a, b = m.ones(2, 3), m.ones(2, 3)
+        out.append((a + b).tolist())  # primes the plain and number caches
+        out.append((a * 2.5).tolist())
+        try:
+            a + m.ones(4)
+        except RuntimeError as e:
+            out.append(str(e))
+        i = m.tensor([1, 2])
+        out.append(str((i * 2.5).dtype))
+        prev = m.get_default_dtype()
+        m.set_default_dtype(m.float64)
+        try:
+            out.append(str((i * 2.5).dtype))
+            out.append(str((i + m.tensor(2)).dtype))
+        finally:
+            m.set_default_dtype(prev)
+        out.append(str((i * 2.5).dtype))
+        out.append((1 / (a * -0.0)).tolist())
+        w = m.ones(2, 3, requires_grad=True)
+        out.append(type((w * 2.5).grad_fn).__name__)
+        out.append(type((a + w).grad_fn).__name__)
+        seen.append(out)
+    assert seen[0] == seen[1]
