@@ -2,6 +2,7 @@
 import sys
 import warnings
 
+import jax
 import jax.numpy as jnp
 
 
@@ -64,3 +65,14 @@ def warn_user(msg, category=UserWarning):
     while f is not None and f.f_globals.get("__name__", "").startswith("torchjax"):
         f, level = f.f_back, level + 1
     warnings.warn(msg, category, stacklevel=level)
+
+def no_derivative(r, name):
+    """Identity whose backward raises torch's 'derivative ... is not implemented'."""
+    @jax.custom_vjp
+    def f(x):
+        return x
+
+    def bwd(_, g):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+    f.defvjp(lambda x: (x, None), bwd)
+    return f(r)

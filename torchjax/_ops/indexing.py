@@ -11,7 +11,7 @@ from .. import _dtype as D
 from .._jit import lazy_jit
 from .._tensor import Tensor, wrap
 from .._views import ViewMeta
-from ._util import wrap_dim, broadcast_shapes
+from ._util import wrap_dim, broadcast_shapes, no_derivative
 from .registry import op, composite, call, OPS, NAMESPACES, _inplace, _check_int
 from .shape import _slice_range
 
@@ -823,19 +823,7 @@ def _scatter(input, dim, index, src, reduce, kind):
     if reduce is None:
         return at.set(s)
     r = _mul(at, s) if reduce == "multiply" else _add(at, s)
-    return _no_derivative(r, "scatter") if jnp.issubdtype(r.dtype, jnp.inexact) else r
-
-
-def _no_derivative(r, name):
-    """Identity whose backward raises torch's 'derivative ... is not implemented'."""
-    @jax.custom_vjp
-    def f(x):
-        return x
-
-    def bwd(_, g):
-        raise RuntimeError(f"derivative for aten::{name} is not implemented")
-    f.defvjp(lambda x: (x, None), bwd)
-    return f(r)
+    return no_derivative(r, "scatter") if jnp.issubdtype(r.dtype, jnp.inexact) else r
 
 
 def _scatter_checks(fname, input, dim, index, src):

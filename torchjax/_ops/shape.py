@@ -13,7 +13,7 @@ from .. import _dtype as D
 from .._tensor import wrap
 from .._views import (ViewMeta, bitcast, compute_view_stride, contiguous_strides, meta_of,
                       _non_overlapping)
-from ._util import wrap_dim, wrap_dims, shape_arg, broadcast_shapes as _bshapes
+from ._util import wrap_dim, wrap_dims, shape_arg, no_derivative, broadcast_shapes as _bshapes
 from .registry import op, composite, call, OPS
 
 VIEW = dict(promote=False, saves=())
@@ -978,16 +978,10 @@ def _chunk_cat_value(tensors, d, num_chunks):
     return jnp.concatenate(parts, axis=d + 1)
 
 
-def _chunk_cat_bwd(res, g):
-    raise RuntimeError("derivative for aten::_chunk_cat is not implemented")
-
-
 @op(tensors=(), lists=("tensors",), promote=False, function=False, method=False, saves=(),
     grad="NotImplemented", name="_chunk_cat")
 def _chunk_cat_op(tensors, dim, num_chunks):
-    f = jax.custom_vjp(lambda ts: _chunk_cat_value(ts, dim, num_chunks))
-    f.defvjp(lambda ts: (f(ts), None), _chunk_cat_bwd)
-    return f(tensors)
+    return no_derivative(_chunk_cat_value(tensors, dim, num_chunks), "_chunk_cat")
 
 
 @composite(method=False)

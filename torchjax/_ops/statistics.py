@@ -20,8 +20,7 @@ from jax import lax
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor
-from ._util import wrap_dim, wrap_dims
-from .indexing import _no_derivative
+from ._util import wrap_dim, wrap_dims, no_derivative
 from .linalg import _vnorm
 from .pointwise import _tname
 from .registry import op, composite, call, OPS, METHODS, _inplace
@@ -490,7 +489,7 @@ def _histdd_k(input, weight, bins, counts, range, density, aten):
             s = [1] * nd
             s[j] = -1
             hist = hist / jnp.diff(e).reshape(s)
-    return tuple(_no_derivative(r, aten) for r in (hist, *edges))
+    return tuple(no_derivative(r, aten) for r in (hist, *edges))
 
 
 
