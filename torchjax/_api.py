@@ -46,18 +46,20 @@ def result_type(tensor1, tensor2):
     return D.result_type_of(dims, zeros, wrapped)
 
 
-_threads = [os.cpu_count() or 1]
-
-
 def set_num_threads(n):
-    """Accepted for compatibility: XLA manages its own CPU thread pool."""
+    """XLA manages its own CPU thread pool; the count sets how full float sums split into
+    partial sums, as torch's do (their rounding depends on it)."""
+    from ._ops import _cascade, registry
     if n <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
-    _threads[0] = int(n)
+    if int(n) != _cascade.THREADS[0]:
+        _cascade.THREADS[0] = int(n)
+        registry.clear_caches()     # traced sums baked the old split in
 
 
 def get_num_threads():
-    return _threads[0]
+    from ._ops import _cascade
+    return _cascade.THREADS[0]
 
 
 def set_num_interop_threads(n):

@@ -17,6 +17,7 @@ from jax import lax
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, wrap
+from ._cascade import fsum, fmean
 from ._util import wrap_dim
 from .registry import op, composite, call, OPS
 
@@ -140,14 +141,12 @@ def _check_complex(name, x):
 @op(**RED, promote=False, saves=(),
     grad=lambda key: "SumBackward0" if key[0][0] is None else "SumBackward1")
 def sum(input, dim=None, keepdim=False, *, dtype=None):
-    acc = _acc_dtype(input, dtype)
-    return jnp.sum(input.astype(acc), axis=_axes(dim, input.ndim), keepdims=keepdim, dtype=acc)
+    return fsum(input.astype(_acc_dtype(input, dtype)), _axes(dim, input.ndim), keepdim)
 
 
 @partial(jax.custom_jvp, nondiff_argnums=(1, 2))
 def _nansum_f(x, axes, keepdim):
-    return jnp.sum(jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), x), axis=axes,
-                   keepdims=keepdim, dtype=x.dtype)
+    return fsum(jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), x), axes, keepdim)
 
 
 @_nansum_f.defjvp
@@ -186,8 +185,7 @@ def _mean_dtype(name, input, dtype):
 @op(**RED, promote=False, saves=(),
     grad=lambda key: "MeanBackward0" if key[0][0] is None else "MeanBackward1")
 def mean(input, dim=None, keepdim=False, *, dtype=None):
-    x = _mean_dtype("mean", input, dtype)
-    return jnp.mean(x, axis=_axes(dim, input.ndim), keepdims=keepdim)
+    return fmean(_mean_dtype("mean", input, dtype), _axes(dim, input.ndim), keepdim)
 
 
 @op(**RED, promote=False, saves=("input",), grad="DivBackward0")

@@ -1,0 +1,147 @@
+"""Float sums and means are bit-identical to torch's CPU kernels (torchjax/_ops/_cascade.py):
+same summation order over every dimension layout, dtype and thread split."""
+import itertools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+
+import torchjax as tj
+from torchjax._tensor import wrap
+
+RNG = np.random.default_rng(7)
+
+
+def _same(r, g):
+    """Bitwise equality (so -0 vs +0 counts; NaNs only by position), shape and dtype included."""
+    r = r.detach()
+    assert str(g.dtype) == str(r.dtype) and tuple(g.shape) == tuple(r.shape)
+    if r.dtype == torch.bfloat16:
+        r, g = r.float(), g.float()
+    a, b = np.atleast_1d(r.numpy()), np.atleast_1d(g.detach().numpy())
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    a, b = np.where(np.isnan(a), 0, a), np.where(np.isnan(b), 0, b)
+    assert np.array_equal(a.view(np.uint8), b.view(np.uint8)), \
+        f"{(a != b).mean():.3f} of elements differ"
+
+
+def _pair(shape, dtype=torch.float32, scale=3.0):
+    t = (torch.from_numpy(RNG.standard_normal(shape)) * scale).to(dtype)
+    if dtype.is_complex:
+        t = t + 1j * (torch.from_numpy(RNG.standard_normal(shape)) * scale).to(dtype)
+    return t, tj.tensor(t.tolist() if dtype == torch.bfloat16 else t.numpy(),
+                        dtype=getattr(tj, str(dtype).split(".")[1]))
+
+
+SHAPES = [(5,), (16,), (100,), (4096,), (33000,), (100003,), (3, 7), (64, 64), (9, 33), (7, 300),
+          (1031, 1029), (2, 3, 4), (5, 1, 40), (8, 17, 9), (3, 70, 50), (40, 3, 2, 45), (200, 3)]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_float32_sum_every_dim_set(shape):
+    t, j = _pair(shape)
+    nd = len(shape)
+    combos = [c for r in range(1, nd + 1) for c in itertools.combinations(range(nd), r)]
+    if nd > 2:
+        combos = combos[::2]
+    _same(t.sum(), j.sum())
+    for c in combos:
+        _same(t.sum(c), j.sum(c))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16, torch.complex64,
+                                   torch.complex128], ids=str)
+@pytest.mark.parametrize("shape,dims", [((100003,), None), ((64, 64), (0,)), ((64, 64), (1,)),
+                                        ((40, 3, 45), (0, 2)), ((3, 70, 50), (0, 1)),
+                                        ((9, 33), (1,)), ((7, 5), (0,))], ids=str)
+def test_other_dtypes(dtype, shape, dims):
+    t, j = _pair(shape, dtype)
+    _same(t.sum() if dims is None else t.sum(dims), j.sum() if dims is None else j.sum(dims))
+
+
+@pytest.mark.parametrize("shape,dims", [((1031, 1029), None), ((1031, 1029), (1,)),
+                                        ((3, 70, 50), (0, 2)), ((100003,), None)], ids=str)
+def test_mean_nansum_and_losses(shape, dims):
+    t, j = _pair(shape)
+    kw = {} if dims is None else {"dim": dims}
+    _same(t.mean(**kw), j.mean(**kw))
+    _same(t.mean(**kw, keepdim=True) if dims else t.mean(), j.mean(**kw, keepdim=True) if dims
+          else j.mean())
+    _same(t.half().mean(**kw), j.half().mean(**kw))
+    tn, jn = t.clone(), j.clone()
+    tn[..., ::7] = float("nan")
+    jn[..., ::7] = float("nan")
+    _same(torch.nansum(tn, **kw), tj.nansum(jn, **kw))
+    _same(torch.nanmean(tn, **kw), tj.nanmean(jn, **kw))
+    F, G = torch.nn.functional, tj.nn.functional
+    _same(F.mse_loss(t, t * 0.5), G.mse_loss(j, j * 0.5))
+    _same(F.l1_loss(t, t * 0.3, reduction="sum"), G.l1_loss(j, j * 0.3, reduction="sum"))
+
+
+@pytest.mark.parametrize("threads", [1, 3, 4])
+def test_thread_count_sets_the_split(threads):
+    """torch splits full sums of >= 32768 elements into one chunk per thread."""
+    t, j = _pair((200001,))
+    before, mine = torch.get_num_threads(), tj.get_num_threads()
+    try:
+        torch.set_num_threads(threads)
+        tj.set_num_threads(threads)
+        assert tj.get_num_threads() == threads
+        _same(t.sum(), j.sum())
+        _same(t.mean(), j.mean())
+    finally:
+        torch.set_num_threads(before)
+        tj.set_num_threads(mine)
+
+
+def test_default_thread_count_is_torchs():
+    assert tj.get_num_threads() == torch.get_num_threads()
+    with pytest.raises(RuntimeError, match="positive integer"):
+        tj.set_num_threads(0)
+
+
+def test_signed_zero_empty_and_scalars():
+    for vals in ([-0.0], [-0.0, -0.0], [[-0.0, -0.0]] * 3):
+        t, j = torch.tensor(vals), tj.tensor(vals)
+        _same(t.sum(), j.sum())
+        _same(t.sum(-1), j.sum(-1))
+    _same(torch.tensor(-0.0).sum(), tj.tensor(-0.0).sum())
+    _same(torch.zeros(0, 3).sum(0), tj.zeros(0, 3).sum(0))
+    _same(torch.zeros(0, 3).mean(), tj.zeros(0, 3).mean())
+    _same(torch.zeros(4, 0).sum(), tj.zeros(4, 0).sum())
+    t, j = _pair((5, 1, 40))
+    _same(t.sum(1), j.sum(1))   # a size-1 reduced dim: no reduction, but -0 becomes +0
+
+
+def test_gradients_and_tracing():
+    t, j = _pair((300, 70))
+    t.requires_grad_(), j.requires_grad_()
+    (t.sum(0) * torch.arange(70.)).sum().backward()
+    (j.sum(0) * tj.arange(70.)).sum().backward()
+    _same(t.grad, j.grad)
+    gt = torch.autograd.grad(t.mean(1).pow(2).sum(), t, create_graph=True)[0]
+    gj = tj.autograd.grad(j.mean(1).pow(2).sum(), j, create_graph=True)[0]
+    _same(gt, gj)
+    _same(torch.autograd.grad(gt.sum(), t)[0], tj.autograd.grad(gj.sum(), j)[0])
+    # inside a user's jax.jit the same order is traced
+    x = t.detach().numpy()
+    r = jax.jit(lambda a: (wrap(a).sum(0)._value, wrap(a).mean()._value))(jnp.asarray(x))
+    _same(t.sum(0), tj.from_numpy(np.asarray(r[0])))
+    _same(t.mean(), tj.from_numpy(np.asarray(r[1])))
+
+
+@pytest.mark.parametrize("name,kw", [("kl_div", {"reduction": "batchmean"}),
+                                     ("smooth_l1_loss", {}), ("huber_loss", {"delta": 0.5}),
+                                     ("l1_loss", {})])
+def test_losses_reduce_like_torch(name, kw):
+    """Losses whose elementwise part is plain arithmetic (kl_div's targets are 0 or 1, where
+    xlogy is exactly 0), so the reduction alone decides the bits."""
+    t, j = _pair((300, 77), scale=1.0)
+    tt, jt = _pair((300, 77), scale=1.0)
+    if name == "kl_div":
+        tt = (tt > 0).float()
+        jt = tj.from_numpy(tt.numpy())
+    _same(getattr(torch.nn.functional, name)(t, tt, **kw),
+          getattr(tj.nn.functional, name)(j, jt, **kw))
