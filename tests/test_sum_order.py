@@ -145,3 +145,29 @@ def test_losses_reduce_like_torch(name, kw):
         jt = tj.from_numpy(tt.numpy())
     _same(getattr(torch.nn.functional, name)(t, tt, **kw),
           getattr(tj.nn.functional, name)(j, jt, **kw))
+
+
+@pytest.mark.parametrize("shape,bshape", [((64, 30), (20,)), ((1000, 30), (20,)),
+                                          ((8, 50, 30), (20,)), ((300, 30), (1, 20)),
+                                          ((7, 30), ()), ((40, 30), (40, 20))], ids=str)
+def test_linear_bias_gradient_is_torchs_sum_to(shape, bshape):
+    """The engine's sum_to reduces a broadcast bias's gradient with torch's sum. A given
+    output gradient keeps matmul rounding out of the bias gradient."""
+    a = RNG.standard_normal(shape).astype(np.float32)
+    w = RNG.standard_normal((20, 30)).astype(np.float32)
+    b = RNG.standard_normal(bshape).astype(np.float32)
+    g = RNG.standard_normal(shape[:-1] + (20,)).astype(np.float32)
+    grads = []
+    for m in (torch, tj):
+        bias = m.tensor(b, requires_grad=True)
+        y = m.nn.functional.linear(m.tensor(a), m.tensor(w), bias)
+        y.backward(m.tensor(g))
+        grads.append(bias.grad)
+    _same(*grads)
+    tb = torch.tensor(b, requires_grad=True)
+    jb = tj.tensor(b, requires_grad=True)
+    gt = torch.autograd.grad(torch.nn.functional.linear(torch.tensor(a), torch.tensor(w), tb),
+                             tb, torch.tensor(g), create_graph=True)[0]
+    gj = tj.autograd.grad(tj.nn.functional.linear(tj.tensor(a), tj.tensor(w), jb),
+                          jb, tj.tensor(g), create_graph=True)[0]
+    _same(gt, gj)

@@ -273,3 +273,29 @@ def cascade_sum(x, axes, threads):
         j *= rest[o][0]
     r = jnp.transpose(r, outer_red + kept).reshape(j, -1)
     return _pos0(_accumulate(r, dt).reshape(out_shape))
+
+
+def sum_to(g, shape):
+    """torch's at::sum_to: the gradient of a broadcast operand, one cascade sum over the leading
+    dims and the dims ``shape`` has as 1."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                      if s == 1 and g.shape[lead + i] != 1)
+    return fsum(g, axes, keepdim=True).reshape(shape) if axes else g.reshape(shape)
+
+
+@jax.custom_vjp
+def bias_add(x, b):
+    """x + b, b broadcast to x's shape; b's gradient is torch's sum_to, not XLA's reduce."""
+    return x + b
+
+
+def _bias_add_fwd(x, b):
+    return x + b, b
+
+
+def _bias_add_bwd(b, g):
+    return g, sum_to(g, b.shape).astype(b.dtype)
+
+
+bias_add.defvjp(_bias_add_fwd, _bias_add_bwd)

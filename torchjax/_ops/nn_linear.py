@@ -7,6 +7,7 @@ import math
 import jax.numpy as jnp
 
 from .._tensor import Tensor
+from ._cascade import bias_add
 from .linalg import HI, _sn, _cn, _mm_dtype, _mm_shape, _expand_check, _no_bool
 from .registry import op, composite, call, OPS
 
@@ -52,7 +53,7 @@ def _linear(input, weight, bias, gname):
     dt = input.dtype
     input, weight, bias = _up(input, weight, bias)
     out = jnp.matmul(input, weight if weight.ndim == 1 else weight.T, precision=HI)
-    return (out if bias is None else out + bias).astype(dt)
+    return (out if bias is None else bias_add(out, bias)).astype(dt)
 
 
 def _need_tensor(fname, pos, name, v):
@@ -112,7 +113,7 @@ def _bilinear(input1, input2, weight, bias, gname):
     dt = input1.dtype
     input1, input2, weight, bias = _up(input1, input2, weight, bias)
     out = jnp.einsum("...i,oij,...j->...o", input1, weight, input2, precision=HI)
-    return (out if bias is None else out + bias).astype(dt)
+    return (out if bias is None else bias_add(out, bias)).astype(dt)
 
 
 _BILINEAR = OPS["_bilinear"]
