@@ -171,3 +171,21 @@ def test_linear_bias_gradient_is_torchs_sum_to(shape, bshape):
     gj = tj.autograd.grad(tj.nn.functional.linear(tj.tensor(a), tj.tensor(w), jb),
                           jb, tj.tensor(g), create_graph=True)[0]
     _same(gt, gj)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul"])
+@pytest.mark.parametrize("sa,sb", [((300, 70), (70,)), ((300, 70), (300, 1)),
+                                   ((8, 50, 30), (50, 1)), ((64,), ())], ids=str)
+def test_broadcast_operand_gradient_is_torchs_sum_to(op, sa, sb):
+    """A broadcast operand's gradient: the full-shape gradient (materialised: a product fused
+    into the sum's adds would become an FMA), then torch's sum_to."""
+    a = RNG.standard_normal(sa).astype(np.float32)
+    b = RNG.standard_normal(sb).astype(np.float32)
+    g = RNG.standard_normal(np.broadcast_shapes(sa, sb)).astype(np.float32)
+    grads = []
+    for m in (torch, tj):
+        x, y = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        getattr(m, op)(x, y).backward(m.tensor(g))
+        grads.append((x.grad, y.grad))
+    _same(grads[0][0], grads[1][0])
+    _same(grads[0][1], grads[1][1])

@@ -275,13 +275,24 @@ def cascade_sum(x, axes, threads):
     return _pos0(_accumulate(r, dt).reshape(out_shape))
 
 
+def fence(x):
+    """x, materialised. XLA fuses a producer into the sum's adds, and LLVM then contracts a
+    product feeding an add into one FMA, where torch rounds the product first (measured: 14% of
+    a (300, 70) gradient's column sums). A conditional on a traced predicate is not fused across
+    (an optimization_barrier is dropped on the CPU); both branches return x."""
+    if x.size == 0:
+        return x
+    first = x.reshape(-1)[0]
+    return lax.cond(first == first, lambda y: y, lambda y: y * 1, x)
+
+
 def sum_to(g, shape):
     """torch's at::sum_to: the gradient of a broadcast operand, one cascade sum over the leading
     dims and the dims ``shape`` has as 1."""
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
                                       if s == 1 and g.shape[lead + i] != 1)
-    return fsum(g, axes, keepdim=True).reshape(shape) if axes else g.reshape(shape)
+    return fsum(fence(g), axes, keepdim=True).reshape(shape) if axes else g.reshape(shape)
 
 
 @jax.custom_vjp

@@ -16,7 +16,7 @@ from jax import lax
 
 import torchjax
 from .._tensor import Tensor
-from ._cascade import fdiv, fmean, fsum
+from ._cascade import fdiv, fence, fmean, fsum
 from ._util import bcast, broadcast_shapes
 from .pointwise import _isf, _not_impl, _tname
 from .linalg import pairwise_distance as _pairwise_distance
@@ -57,9 +57,9 @@ def _enum(size_average, reduce, reduction):
 
 def _apply(loss, reduction):
     if reduction == 1:
-        return fmean(loss, range(loss.ndim))
+        return fmean(fence(loss), range(loss.ndim))
     if reduction == 2:
-        return fsum(loss, range(loss.ndim))
+        return fsum(fence(loss), range(loss.ndim))
     return loss
 
 
@@ -124,7 +124,7 @@ def _float_check(x, kernel):
 def _weighted(loss, weight, reduction, mean_by_weight):
     loss = loss * weight
     if reduction == 1:
-        return jnp.sum(loss) / jnp.sum(weight) if mean_by_weight else fmean(loss, range(loss.ndim))
+        return jnp.sum(loss) / jnp.sum(weight) if mean_by_weight else fmean(fence(loss), range(loss.ndim))
     return _apply(loss, reduction)
 
 
@@ -518,7 +518,7 @@ def kl_div(input, target, reduction=0, *, log_target=False):
     else:
         loss = jax.scipy.special.xlogy(target, target) - target * input
     if reduction == 3:  # batchmean (F.kl_div only)
-        return fdiv(fsum(loss, range(loss.ndim)), input.shape[0] if input.ndim else 1)
+        return fdiv(fsum(fence(loss), range(loss.ndim)), input.shape[0] if input.ndim else 1)
     return _apply(loss, reduction)
 
 
@@ -623,7 +623,7 @@ def multilabel_soft_margin_loss(input, target, weight, reduction):
     if weight is not None:
         loss = loss * weight
     cd = input.ndim - 1
-    return _apply(fdiv(fsum(loss, (cd,)), input.shape[cd]), reduction)
+    return _apply(fdiv(fsum(fence(loss), (cd,)), input.shape[cd]), reduction)
 
 
 @composite(method=False, namespace=F, name="multilabel_soft_margin_loss")

@@ -27,7 +27,7 @@ from ._util import bcast
 from .misc_api import checked
 from .registry import op, composite, call, OPS, METHODS, NAMESPACES, _inplace, cross_saves
 
-BIN = dict(tensors=("input", "other"), inplace=True, out=True)
+BIN = dict(tensors=("input", "other"), inplace=True, out=True, bcast=True)
 UN = dict(inplace=True, out=True)
 _I64 = jnp.int64
 

@@ -29,6 +29,7 @@ _EMPTY = inspect.Parameter.empty
 class Op:
     tensor_only = None  # params that refuse Python numbers ("any": at least one Tensor)
     value_check = None  # f(targs, statics): eager checks on concrete values (a host sync)
+    bcast = False       # see op(bcast=...)
     double_grad = None  # node name torch gives gradients computed with create_graph=True
     data = frozenset()  # positions (in tnames) of data scalars (see op(data=...))
     _save_plan = None  # what record() saves, worked out on first use
@@ -70,7 +71,7 @@ def _camel(name):
 def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalars=(), grad=None,
        saves=None, view=None, returns=None, differentiable=True, name=None,
        method=True, function=True, inplace=False, out=False, dunders=(), namespace="",
-       aliases=(), data=()):
+       aliases=(), data=(), bcast=False):
     """Register a pure function as a torch op.
 
     promote: True (all tensor params to torch's common dtype), a tuple of param names, or False.
@@ -82,12 +83,15 @@ def op(tensors=("input",), lists=(), promote=True, to_float=False, static_scalar
       view ops, in elements of the input's and of the result's dtype (comp: the view's dtype when it
       differs from its storage's; set from the result).
     returns: a return_types class for ops returning named tuples.
+    bcast: elementwise over its broadcast tensor args; a broadcast operand's gradient is then
+        reduced by torch's sum_to (its summation order), not by the transpose of the broadcast.
     """
     def register(fn):
         E = Op(fn, name or fn.__name__.rstrip("_"), tensors if isinstance(tensors, tuple) else
                tuple(tensors.split()), tuple(lists.split()) if isinstance(lists, str) else lists,
                promote, to_float, static_scalars, grad, saves, view, returns, differentiable,
                data)
+        E.bcast = bcast
         OPS[E.name] = E
         if function:
             f = _make_function(E, out)

@@ -154,6 +154,7 @@ def _with_edge(arr, edge):
 
 def _vjp_fn(E, bkey):
     """Python function (arrs, cts) -> grads of the diff inputs, for one forward key."""
+    from .._ops._cascade import sum_to
     key, diff, fidx = bkey
     from .._ops.registry import _forward
     f = (E.fwd.get(key) or _forward(E, key))[0]  # (the cache may have been cleared since)
@@ -172,9 +173,17 @@ def _vjp_fn(E, bkey):
                 return tuple(out[k] for k in fidx)
             return (out,)
         prims = [arrs[i] if j is None else arrs[i][j] for i, j in diff]
+        shapes = None
+        if E.bcast:   # differentiate at the broadcast shape, then reduce as torch's engine does
+            full = jnp.broadcast_shapes(*(jnp.shape(a) for a in arrs if a is not None))
+            shapes = [p.shape for p in prims]
+            prims = [jnp.broadcast_to(p, full) for p in prims]
         _, vjp = jax.vjp(g, *prims)
         # torch's complex grads are the conjugates of JAX's cotangents (identity for reals)
-        return tuple(jnp.conj(r) for r in vjp(tuple(jnp.conj(c) for c in cts)))
+        res = tuple(jnp.conj(r) for r in vjp(tuple(jnp.conj(c) for c in cts)))
+        if shapes is not None:
+            res = tuple(r if r.shape == s else sum_to(r, s) for r, s in zip(res, shapes))
+        return res
     return bwd
 
 
