@@ -189,3 +189,16 @@ def test_broadcast_operand_gradient_is_torchs_sum_to(op, sa, sb):
         grads.append((x.grad, y.grad))
     _same(grads[0][0], grads[1][0])
     _same(grads[0][1], grads[1][1])
+
+
+def test_bilinear_bias_gradient_is_torchs_sum_to():
+    a, b = RNG.standard_normal((300, 5)), RNG.standard_normal((300, 6))
+    w, bias = RNG.standard_normal((7, 5, 6)), RNG.standard_normal(7)
+    g = RNG.standard_normal((300, 7))
+    grads = []
+    for m in (torch, tj):
+        bt = m.tensor(bias, dtype=m.float32, requires_grad=True)
+        y = m.nn.functional.bilinear(*(m.tensor(v, dtype=m.float32) for v in (a, b, w)), bt)
+        y.backward(m.tensor(g, dtype=m.float32))
+        grads.append(bt.grad)
+    _same(*grads)

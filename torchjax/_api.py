@@ -1,6 +1,5 @@
 """Namespace basics that are not ops: predicates, promotion queries, thread and determinism knobs."""
 import numbers
-import os
 
 from . import _dtype as D
 from ._tensor import Tensor

@@ -155,10 +155,9 @@ def _with_edge(arr, edge):
 def _vjp_fn(E, bkey):
     """Python function (arrs, cts) -> grads of the diff inputs, for one forward key."""
     from .._ops._cascade import sum_to
-    key, diff, fidx = bkey
     from .._ops.registry import _forward
+    key, diff, fidx = bkey
     f = (E.fwd.get(key) or _forward(E, key))[0]  # (the cache may have been cleared since)
-    multi = None
 
     def bwd(arrs, cts):
         def g(*d):
