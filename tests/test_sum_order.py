@@ -202,3 +202,27 @@ def test_bilinear_bias_gradient_is_torchs_sum_to():
         y.backward(m.tensor(g, dtype=m.float32))
         grads.append(bt.grad)
     _same(*grads)
+
+
+TERNARY = {
+    "where": lambda m, a, b, c: m.where(c > 0, a, b),
+    "addcmul": lambda m, a, b, c: m.addcmul(a, b, c, value=0.5),
+    "clamp": lambda m, a, b, c: m.clamp(a, b - 1, c + 1),
+}   # fmax/maximum: same values, but torch's unselected gradient is +0 where ours can be -0
+
+
+@pytest.mark.parametrize("name", list(TERNARY))
+@pytest.mark.parametrize("shapes", [((300, 70), (70,), (300, 1)), ((8, 50, 30), (50, 1), (30,))],
+                         ids=str)
+def test_more_broadcasting_ops_reduce_with_sum_to(name, shapes):
+    arrs = [RNG.standard_normal(s).astype(np.float32) for s in shapes]
+    g = RNG.standard_normal(np.broadcast_shapes(*shapes)).astype(np.float32)
+    grads = []
+    for m in (torch, tj):
+        ts = [m.tensor(x, requires_grad=True) for x in arrs]
+        TERNARY[name](m, *ts).backward(m.tensor(g))
+        grads.append([t.grad for t in ts])
+    for r, q in zip(*grads):
+        assert (r is None) == (q is None)
+        if r is not None:
+            _same(r, q)

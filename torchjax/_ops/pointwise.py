@@ -419,6 +419,7 @@ def _pow_impl(input, exponent, name="pow"):
 
 
 @op(tensors=("input", "exponent"), static_scalars=("input", "exponent"), inplace=True, out=True,
+    bcast=True,
     dunders=("pow", "rpow", "ipow"), grad=_pow_name, saves=("input", "exponent"))
 def pow(input, exponent):
     return _pow_impl(input, exponent)
@@ -997,7 +998,7 @@ _fmin_f = _cjvp(jnp.fmin, lambda a, b, r: _fmax_w(a, b, True, False),
                 lambda a, b, r: _fmax_w(a, b, False, False))
 
 
-@op(tensors=("input", "other"), out=True, saves=("input", "other"))
+@op(tensors=("input", "other"), out=True, saves=("input", "other"), bcast=True)
 def fmax(input, other):
     bcast(input, other)
     if _isc(input):
@@ -1005,7 +1006,7 @@ def fmax(input, other):
     return _fmax_f(input, other) if _isf(input) else jnp.maximum(input, other)
 
 
-@op(tensors=("input", "other"), out=True, saves=("input", "other"))
+@op(tensors=("input", "other"), out=True, saves=("input", "other"), bcast=True)
 def fmin(input, other):
     bcast(input, other)
     if _isc(input):
@@ -1215,6 +1216,7 @@ def _clamp_args(input, lo, hi, name):
 
 
 @op(tensors=("input", "min", "max"), static_scalars=("min", "max"), inplace=True, out=True,
+    bcast=True,
     aliases=("clip",), grad=_clamp_name)
 def clamp(input, min=None, max=None):
     if min is None and max is None:
@@ -1266,6 +1268,7 @@ def _lerp_name(key):
 
 
 @op(tensors=("input", "end", "weight"), static_scalars=("weight",), promote=False, inplace=True,
+    bcast=True,
     out=True, grad=_lerp_name)
 def lerp(input, end, weight):
     if end.dtype != input.dtype:
@@ -1283,7 +1286,7 @@ def lerp(input, end, weight):
     return _opmath(f)(input, end, w)
 
 
-@op(tensors=("input", "tensor1", "tensor2"), inplace=True, out=True, data=("value",))
+@op(tensors=("input", "tensor1", "tensor2"), inplace=True, out=True, data=("value",), bcast=True)
 def addcmul(input, tensor1, tensor2, *, value=None):
     bcast(input, tensor1, tensor2)
     if input.dtype == jnp.bool_:
@@ -1299,7 +1302,7 @@ def _result_dtype(*arrs):
     return D.result_type_of(dims, zeros, []).np
 
 
-@op(tensors=("input", "tensor1", "tensor2"), promote=False, inplace=True, out=True,
+@op(tensors=("input", "tensor1", "tensor2"), promote=False, inplace=True, out=True, bcast=True,
     data=("value",))
 def addcdiv(input, tensor1, tensor2, *, value=None):
     bcast(input, tensor1, tensor2)
@@ -1478,7 +1481,8 @@ for _name, _f, _d, _al in [("eq", jnp.equal, "eq", ()), ("ne", jnp.not_equal, "n
     _compare(_name, _f, _d, _al)
 
 
-@op(tensors=("condition", "input", "other"), promote=("input", "other"), saves=("condition",))
+@op(tensors=("condition", "input", "other"), promote=("input", "other"), saves=("condition",),
+    bcast=True)
 def where(condition, input, other):
     if condition.dtype != jnp.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
