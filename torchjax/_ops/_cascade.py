@@ -180,17 +180,6 @@ def _outer(x):
     return parts[0] if len(parts) == 1 else jnp.concatenate(parts, axis=1)
 
 
-def _accumulate(r, dt):
-    """Partial results added one by one into an output of dtype ``dt`` (``*out += value``):
-    (J, K) -> (K,)."""
-    if r.dtype == dt:
-        return _seq(r, 0)
-    out = jnp.zeros(r.shape[1:], dt)
-    for j in range(r.shape[0]):
-        out = (out.astype(r.dtype) + r[j]).astype(dt)
-    return out
-
-
 def _pos0(r):
     """torch adds every result into a zero-filled output, so a zero sum is +0."""
     if jnp.issubdtype(r.dtype, jnp.complexfloating):
@@ -262,17 +251,18 @@ def cascade_sum(x, axes, threads):
         for o in outer_red:
             j *= sizes[o]
         r = _row_sum(xt.reshape(j, sizes[i], -1))
-        return _pos0(_accumulate(r, dt).reshape(out_shape))
-    # remaining reduced runs are accumulated one result at a time, in memory order
+        return _pos0(_seq(r, 0).reshape(out_shape))
     outer_red = [j for j, (_, rd) in enumerate(rest) if rd]
     kept = [j for j, (_, rd) in enumerate(rest) if not rd]
     if not outer_red:
         return _pos0(r.astype(dt).reshape(out_shape))
+    # the other reduced runs add one result at a time, in memory order (in dt: 16-bit floats
+    # with several reduced runs were summed in float32 above)
     j = 1
     for o in outer_red:
         j *= rest[o][0]
     r = jnp.transpose(r, outer_red + kept).reshape(j, -1)
-    return _pos0(_accumulate(r, dt).reshape(out_shape))
+    return _pos0(_seq(r, 0).reshape(out_shape))
 
 
 def fence(x):
