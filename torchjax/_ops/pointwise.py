@@ -23,6 +23,7 @@ from jax.custom_derivatives import SymbolicZero
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ._cascade import fence, sum_to
 from ._util import bcast
 from .misc_api import checked
 from .registry import op, composite, call, OPS, METHODS, NAMESPACES, _inplace, cross_saves
@@ -159,6 +160,12 @@ def _plus_alpha(a, b, alpha, sign=1):
     if alpha is not None and a.dtype in (jnp.float16, jnp.bfloat16):
         al = alpha.astype(a.dtype).astype(jnp.float32)
         return (a.astype(jnp.float32) + (al * sign) * b.astype(jnp.float32)).astype(a.dtype)
+    if alpha is not None and jnp.issubdtype(b.dtype, jnp.inexact):
+        # torch's vectorized kernel is fmadd(b, alpha, a); XLA contracts a + alpha * b into an
+        # FMA too, but not when b is broadcast inside the fused loop: materialise it first
+        shape = jnp.broadcast_shapes(a.shape, b.shape)
+        if b.shape != shape:
+            b = fence(jnp.broadcast_to(b, shape))
     b = _times_alpha(b, alpha)
     if a.dtype == jnp.bool_:
         return a | b
@@ -217,23 +224,66 @@ def _div(input, other, rounding_mode):
                 input, other = input.astype(jnp.uint8), other.astype(jnp.uint8)
             input, other = jnp.broadcast_arrays(input, other)
             return lax.div(input, other)
-        return jnp.trunc(input / other)
+        return jnp.trunc(_ieee_div(input, other))
     if rounding_mode == "floor":
         if input.dtype == jnp.bool_:
             return jnp.floor_divide(input.astype(jnp.uint8), other.astype(jnp.uint8)).astype(
                 jnp.bool_)
+        if _isf(input):
+            return _floor_div_float(input, other)
         return jnp.floor_divide(input, other)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                        f"found '{rounding_mode}'")
 
 
-def true_div(a, b):
+def _floor_div_float(a, b):
+    """torch's div_floor_floating_vec: floor((a - fmod(a, b)) / b) with its fix-ups; a zero
+    quotient takes the sign of a / b."""
+    basic = _ieee_div(a, b)
+    mod = lax.rem(*jnp.broadcast_arrays(a, b))
+    top = jnp.where((jnp.abs(basic) == jnp.inf) & (jnp.abs(a) != jnp.inf), a, a - mod)
+    div = _ieee_div(top, b)
+    div = jnp.where((mod != 0) & ((b < 0) != (mod < 0)), div - 1, div)
+    fl = jnp.floor(div)
+    fl = jnp.where(div - fl > 0.5, fl + 1, fl)
+    fl = jnp.where(div == 0, jnp.copysign(jnp.zeros((), a.dtype), basic), fl)
+    return jnp.where(b == 0, basic, fl)
+
+
+def _ieee_div(a, b):
     """IEEE a / b. XLA's CPU simplifier rewrites a / broadcast(b) as a * (1 / b), 1 ulp off torch
-    in about a fifth of the elements; a barrier hides the broadcast divisor from it."""
-    shape = jnp.broadcast_shapes(a.shape, b.shape)
-    if b.shape != shape and jnp.issubdtype(b.dtype, jnp.floating):
-        b = lax.optimization_barrier(jnp.broadcast_to(b, shape))
+    in about a fifth of the elements; a barrier hides the divisor (a broadcast here, or one
+    made upstream in the same trace) from it."""
+    if jnp.issubdtype(b.dtype, jnp.floating):
+        b = lax.optimization_barrier(jnp.broadcast_to(b, jnp.broadcast_shapes(a.shape, b.shape)))
     return a / b
+
+
+def true_div(a, b):
+    """a / b; real floats take torch's gradient formulas (below)."""
+    if jnp.issubdtype(a.dtype, jnp.floating) and a.dtype == b.dtype:
+        return _true_div(a, b)
+    return _ieee_div(a, b)
+
+
+@jax.custom_vjp
+def _true_div(a, b):
+    return _ieee_div(a, b)
+
+
+def _true_div_fwd(a, b):
+    return _ieee_div(a, b), (a, b)
+
+
+def _true_div_bwd(res, g):
+    """torch's DivBackward0: grad / other and -grad * ((self / other) / other), each division
+    rounded on its own (XLA would fold the two into self / (other * other)), then sum_to."""
+    a, b = res
+    q = lax.optimization_barrier(_ieee_div(a, b))
+    return sum_to(_ieee_div(g, b), a.shape), sum_to(-g * _ieee_div(q, b), b.shape)
+
+
+_true_div.defvjp(_true_div_fwd, _true_div_bwd)
 
 
 def _div_name(key):
@@ -1316,7 +1366,8 @@ def addcdiv(input, tensor1, tensor2, *, value=None):
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
     input, tensor1, tensor2 = input.astype(dt), tensor1.astype(dt), tensor2.astype(dt)
-    return _opmath(lambda a, b, c: a + _times_alpha(b / c, value))(input, tensor1, tensor2)
+    # torch: input + value * tensor1 / tensor2, so the product is rounded before the division
+    return _opmath(lambda a, b, c: a + _ieee_div(_times_alpha(b, value), c))(input, tensor1, tensor2)
 
 
 def _value_check(targs, statics):
