@@ -102,6 +102,36 @@ def _cjvp(f, *derivs):
                       (lambda d: lambda *a: a[-1] * d(*a[:-1]))(d) for d in derivs])
 
 
+def _tvjp(f, *grads):
+    """f (on real float arrays) with torch's backward formulas: ``grads[i](g, *args, result)``
+    is args[i]'s gradient, written as derivatives.yaml writes it so every rounding happens where
+    torch's does (None: no gradient). A broadcast argument's gradient goes through sum_to."""
+    h = jax.custom_vjp(f)
+
+    def fwd(*args):
+        r = f(*args)
+        return r, (args, r)
+
+    def bwd(res, g):
+        args, r = res
+        return tuple(None if d is None or not _isf(a) else
+                     sum_to(d(g, *args, r), jnp.shape(a)).astype(a.dtype)
+                     for d, a in zip(grads, args))
+    h.defvjp(fwd, bwd)
+    return h
+
+
+def _rmul(a, b):
+    """a * b rounded on its own: XLA contracts a product feeding an add into one FMA (torch's
+    separate ops round twice), even written as float64 and rounded (LLVM narrows that back)."""
+    return fence(a * b)
+
+
+def _zero_where(mask, g):
+    """g.masked_fill(mask, 0): +0 where masked (g * 0 would keep a negative gradient's sign)."""
+    return jnp.where(mask, jnp.zeros((), g.dtype), g)
+
+
 def _no_grad(f, msg, exc=RuntimeError, nargs=2):
     """f whose gradient raises torch's 'not implemented' error (at backward time)."""
     return _cjvp(f, *([exc(msg)] * nargs))
@@ -160,16 +190,67 @@ def _plus_alpha(a, b, alpha, sign=1):
     if alpha is not None and a.dtype in (jnp.float16, jnp.bfloat16):
         al = alpha.astype(a.dtype).astype(jnp.float32)
         return (a.astype(jnp.float32) + (al * sign) * b.astype(jnp.float32)).astype(a.dtype)
-    if alpha is not None and jnp.issubdtype(b.dtype, jnp.inexact):
+    if alpha is not None and a.dtype in (jnp.float32, jnp.float64):
         # torch's vectorized kernel is fmadd(b, alpha, a); XLA contracts a + alpha * b into an
         # FMA too, but not when b is broadcast inside the fused loop: materialise it first
         shape = jnp.broadcast_shapes(a.shape, b.shape)
-        if b.shape != shape:
-            b = fence(jnp.broadcast_to(b, shape))
+        bb = fence(jnp.broadcast_to(b, shape)) if b.shape != shape else b
+        r = a + _times_alpha(bb, alpha) if sign > 0 else a - _times_alpha(bb, alpha)
+        unfused = _scalar_tail(shape, (a.shape, b.shape), a.dtype)
+        if unfused is None:
+            return r
+        # (its own product, or XLA shares r's; a fenced sum, or LLVM rewrites the select of two
+        # sums of a as a sum of a select, leaving no multiply-add to fuse)
+        p = fence(_times_alpha(bb, fence(alpha)))
+        return jnp.where(unfused, fence(a + p if sign > 0 else a - p), r)
     b = _times_alpha(b, alpha)
     if a.dtype == jnp.bool_:
         return a | b
     return a + b if sign > 0 else a - b
+
+
+def _scalar_tail(shape, in_shapes, dtype):
+    """Where torch's loop leaves a + alpha * b unfused, or None. When b is broadcast along the
+    innermost (coalesced) dimension, cpu_kernel_vec runs blocks of two vectors
+    (16 float32 / 8 float64 elements) as FMAs; each run's remaining L elements go to a
+    compiler-vectorised scalar loop: its first element and last (L - 1) % w are fused, the w-wide
+    groups between are not (w = 4 float32, 2 float64). Runs are rows cut at parallel chunks."""
+    from ._cascade import GRAIN, THREADS
+    nd = len(shape)
+    if not nd or not math.prod(shape):
+        return None
+    strides = []
+    for s in in_shapes:
+        s = (1,) * (nd - len(s)) + tuple(s)
+        st, acc = [], 1
+        for d in reversed(range(nd)):
+            st.append(0 if s[d] == 1 and shape[d] != 1 else acc)
+            acc *= s[d]
+        strides.append(st[::-1])
+    out_st = [math.prod(shape[d + 1:]) for d in range(nd)]
+    dims = [d for d in range(nd) if shape[d] != 1]
+    if not dims:
+        return None
+    inner = dims[-1]
+    n = shape[inner]
+    for d in reversed(dims[:-1]):   # TensorIterator's coalescing, innermost first
+        if not all(st[d] == st[inner] * n for st in strides + [out_st]):
+            break
+        n *= shape[d]
+    if strides[0][inner] == 0 or strides[1][inner] != 0:   # (self broadcast: all fused)
+        return None
+    block, w = (16, 4) if dtype == jnp.float32 else (8, 2)
+    numel = math.prod(shape)
+    chunk = numel
+    if numel >= GRAIN and THREADS[0] > 1:
+        chunk = -(-numel // min(THREADS[0], -(-numel // GRAIN)))
+    p = lax.iota(jnp.int64, numel)
+    row = p - p % n
+    c0 = p - p % chunk
+    lo, hi = jnp.maximum(row, c0), jnp.minimum(row + n, c0 + chunk)
+    t0 = lo + (hi - lo) // block * block
+    t = p - t0
+    return ((t >= 1) & (t <= (hi - t0 - 1) // w * w)).reshape(shape)
 
 
 @op(**BIN, dunders=("add", "radd", "iadd"), saves=(), data=("alpha",))
@@ -191,7 +272,7 @@ def _rsub_name(key):
 
 
 @op(tensors=("input", "other"), static_scalars=("other",), grad=_rsub_name, saves=(),
-    data=("alpha",))
+    data=("alpha",), bcast=True)
 def rsub(input, other, *, alpha=None):
     other = _arr(other, input)
     bcast(input, other)
@@ -334,7 +415,7 @@ def _remainder(a, b):
 
 
 _remainder_f = _cjvp(_remainder, lambda a, b, r: jnp.ones((), a.dtype),
-                     lambda a, b, r: -jnp.floor(a / b))
+                     lambda a, b, r: -_floor_div_float(a, b))
 _remainder_ng = _no_grad(_remainder, "derivative for aten::remainder is not implemented")
 
 
@@ -361,7 +442,7 @@ def _fmod_name(key):
 
 
 _fmod_f = _cjvp(jnp.fmod, lambda a, b, r: jnp.ones((), a.dtype),
-                lambda a, b, r: -jnp.trunc(a / b))
+                lambda a, b, r: -jnp.trunc(_ieee_div(a, b)))
 
 
 @op(**BIN, static_scalars=("other",), grad=_fmod_name, saves=("other",))
@@ -788,12 +869,14 @@ def logit(input, eps=None):
     return _logit_fn(eps)(input)
 
 
-_xlogy_f = _cjvp(
-    lambda x, y: jnp.where(jnp.isnan(y), y, jnp.where(x == 0, jnp.zeros((), x.dtype),
-                                                        x * jnp.log(y))),
-    lambda x, y, r: jnp.where(jnp.isnan(y), y, jnp.where(x != 0, jnp.log(y),
-                                                         jnp.zeros((), x.dtype))),
-    lambda x, y, r: x / y)
+def _xlogy_raw(x, y):
+    return jnp.where(jnp.isnan(y), y, jnp.where(x == 0, jnp.zeros((), x.dtype), x * jnp.log(y)))
+
+
+# self: xlogy(grad, other).masked_fill((self == 0) & (other <= 0), 0); other: grad * self / other
+_xlogy_f = _tvjp(_xlogy_raw,
+                 lambda g, x, y, r: _zero_where((x == 0) & (y <= 0), _xlogy_raw(g, y)),
+                 lambda g, x, y, r: _ieee_div(g * x, y))
 
 
 def _xlogy_name(key):
@@ -977,15 +1060,15 @@ NAMESPACES[""]["is_neg"] = lambda input: False
 
 # ---------------------------------------------------------------- binary float functions
 
-def _atan2_d(sign):
-    def d(a, b, r):
-        den = a * a + b * b
-        rec = jnp.where(den == 0, jnp.zeros((), a.dtype), 1 / den)
-        return (b * rec) if sign > 0 else (-a * rec)
-    return d
+def _atan2_recip(a, b):
+    den = _rmul(a, a) + _rmul(b, b)
+    return _zero_where(den == 0, _ieee_div(jnp.ones((), a.dtype), den))
 
 
-_atan2_f = _cjvp(jnp.arctan2, _atan2_d(1), _atan2_d(-1))
+# atan2_backward: recip = 1 / (self * self + other * other) (0 where that is 0); then
+# grad * other * recip and grad * -self * recip
+_atan2_f = _tvjp(jnp.arctan2, lambda g, a, b, r: _rmul(g, b) * _atan2_recip(a, b),
+                 lambda g, a, b, r: _rmul(g, -a) * _atan2_recip(a, b))
 
 
 @op(**BIN, to_float=True, aliases=("arctan2",), saves=("input", "other"))
@@ -996,7 +1079,17 @@ def atan2(input, other):
     return _atan2_f(input, other)
 
 
-_hypot_f = _cjvp(jnp.hypot, lambda a, b, r: a / r, lambda a, b, r: b / r)
+def _hypot_value(a, b):
+    """Correctly rounded like torch's (Sleef u05) for float32 and narrower: float64 squares are
+    exact, their sum and root round once more than a float32 result can notice."""
+    if a.dtype in (jnp.float32, jnp.float16, jnp.bfloat16):
+        w = jnp.hypot(a.astype(jnp.float64), b.astype(jnp.float64))
+        return w.astype(jnp.float32).astype(a.dtype)
+    return jnp.hypot(a, b)
+
+
+_hypot_f = _tvjp(_hypot_value, lambda g, a, b, r: _ieee_div(g * a, r),
+                 lambda g, a, b, r: _ieee_div(g * b, r))
 
 
 @op(**BIN, saves=("input", "other", "result"))
@@ -1007,17 +1100,17 @@ def hypot(input, other):
     return _hypot_f(input, other)
 
 
-def _minmax_w(a, b, first, mx):
-    """maximum/minimum gradients: ties split evenly, NaN on either side sends grad to both."""
-    lose = (a < b) if mx == first else (a > b)
-    w = jnp.where(a == b, jnp.asarray(0.5, a.dtype), jnp.ones((), a.dtype))
-    return jnp.where(lose, jnp.zeros((), a.dtype), w)
+def _minmax_g(first, mx):
+    """where(self == other, grad / 2, grad).masked_fill_(loses, 0): ties split evenly, NaN on
+    either side sends the gradient to both."""
+    def d(g, a, b, r):
+        lose = (a < b) if mx == first else (a > b)
+        return _zero_where(lose, jnp.where(a == b, g / 2, g))
+    return d
 
 
-_maximum_f = _cjvp(jnp.maximum, lambda a, b, r: _minmax_w(a, b, True, True),
-                   lambda a, b, r: _minmax_w(a, b, False, True))
-_minimum_f = _cjvp(jnp.minimum, lambda a, b, r: _minmax_w(a, b, True, False),
-                   lambda a, b, r: _minmax_w(a, b, False, False))
+_maximum_f = _tvjp(jnp.maximum, _minmax_g(True, True), _minmax_g(False, True))
+_minimum_f = _tvjp(jnp.minimum, _minmax_g(True, False), _minmax_g(False, False))
 
 
 @op(**BIN, saves=("input", "other"))
@@ -1036,16 +1129,16 @@ def minimum(input, other):
     return _minimum_f(input, other) if _isf(input) else jnp.minimum(input, other)
 
 
-def _fmax_w(a, b, self_side, mx):
-    keep = ((a >= b) if mx else (a <= b)) | jnp.isnan(b)
-    keep = keep if self_side else ~keep
-    return jnp.where(keep, jnp.ones((), a.dtype), jnp.zeros((), a.dtype))
+def _fmax_g(self_side, mx):
+    """grad.masked_fill(...): self keeps it where it is selected (or other is NaN)."""
+    def d(g, a, b, r):
+        keep = ((a >= b) if mx else (a <= b)) | jnp.isnan(b)
+        return _zero_where(~keep if self_side else keep, g)
+    return d
 
 
-_fmax_f = _cjvp(jnp.fmax, lambda a, b, r: _fmax_w(a, b, True, True),
-                lambda a, b, r: _fmax_w(a, b, False, True))
-_fmin_f = _cjvp(jnp.fmin, lambda a, b, r: _fmax_w(a, b, True, False),
-                lambda a, b, r: _fmax_w(a, b, False, False))
+_fmax_f = _tvjp(jnp.fmax, _fmax_g(True, True), _fmax_g(False, True))
+_fmin_f = _tvjp(jnp.fmin, _fmax_g(True, False), _fmax_g(False, False))
 
 
 @op(tensors=("input", "other"), out=True, saves=("input", "other"), bcast=True)
@@ -1068,8 +1161,9 @@ def _copysign_name(key):
     return "CopysignBackward1" if _static(key, "other") else "CopysignBackward0"
 
 
-_copysign_f = _cjvp(jnp.copysign, lambda a, b, r: jnp.where(a == 0, jnp.zeros((), a.dtype), r / a),
-                    lambda a, b, r: jnp.zeros((), a.dtype))
+_copysign_f = _tvjp(jnp.copysign,
+                    lambda g, a, b, r: g * _zero_where(a == 0, _ieee_div(r, a)),
+                    lambda g, a, b, r: jnp.zeros(jnp.shape(b), b.dtype))
 
 
 @op(**BIN, to_float=True, static_scalars=("other",), grad=_copysign_name,
@@ -1331,9 +1425,22 @@ def lerp(input, end, weight):
         _not_impl("lerp_kernel_scalar" if _is_num(weight) else "lerp_kernel_tensor", input)
     w = _arr(weight, input)
     bcast(input, end, w)
-    def f(a, b, w):
-        return jnp.where(jnp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
-    return _opmath(f)(input, end, w)
+    if input.dtype in (jnp.float32, jnp.float64):
+        if _is_num(weight):   # self: grad * (1 - weight) in double, rounded; end: grad * weight
+            one_w = jnp.asarray(1 - weight, input.dtype)
+            return _tvjp(lambda a, b: _lerp(a, b, w), lambda g, a, b, r: g * one_w,
+                         lambda g, a, b, r: g * w)(input, end)
+        return _lerp_t(input, end, w)
+    return _opmath(_lerp)(input, end, w)
+
+
+def _lerp(a, b, w):
+    return jnp.where(jnp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+# LerpBackward1: grad * (1 - weight), grad * weight, grad * (end - self)
+_lerp_t = _tvjp(_lerp, lambda g, a, b, w, r: g * (1 - w), lambda g, a, b, w, r: g * w,
+                lambda g, a, b, w, r: g * (b - a))
 
 
 @op(tensors=("input", "tensor1", "tensor2"), inplace=True, out=True, data=("value",), bcast=True)
@@ -1342,7 +1449,15 @@ def addcmul(input, tensor1, tensor2, *, value=None):
     if input.dtype == jnp.bool_:
         _not_impl("addcmul_cpu_out", input)
     # torch: input + value * tensor1 * tensor2 (an integer tensor truncates a float value)
+    if input.dtype in (jnp.float32, jnp.float64):
+        v = jnp.ones((), input.dtype) if value is None else value.astype(input.dtype)
+        return _addcmul_f(input, tensor1, tensor2, v)
     return _opmath(lambda a, b, c: a + _times_alpha(b, value) * c)(input, tensor1, tensor2)
+
+
+# tensor1: grad * (tensor2 * value); tensor2: grad * (tensor1 * value)
+_addcmul_f = _tvjp(lambda a, b, c, v: a + v * b * c, lambda g, a, b, c, v, r: g,
+                   lambda g, a, b, c, v, r: g * (c * v), lambda g, a, b, c, v, r: g * (b * v), None)
 
 
 def _result_dtype(*arrs):
@@ -1367,7 +1482,16 @@ def addcdiv(input, tensor1, tensor2, *, value=None):
             "(input + value * tensor1 / tensor2), for all dtypes.")
     input, tensor1, tensor2 = input.astype(dt), tensor1.astype(dt), tensor2.astype(dt)
     # torch: input + value * tensor1 / tensor2, so the product is rounded before the division
+    if input.dtype in (jnp.float32, jnp.float64):
+        v = jnp.ones((), input.dtype) if value is None else value.astype(input.dtype)
+        return _addcdiv_f(input, tensor1, tensor2, v)
     return _opmath(lambda a, b, c: a + _ieee_div(_times_alpha(b, value), c))(input, tensor1, tensor2)
+
+
+# tensor1: grad * (value / tensor2); tensor2: -grad * (value * tensor1 / (tensor2 * tensor2))
+_addcdiv_f = _tvjp(lambda a, b, c, v: a + _ieee_div(v * b, c), lambda g, a, b, c, v, r: g,
+                   lambda g, a, b, c, v, r: g * _ieee_div(v, c),
+                   lambda g, a, b, c, v, r: -g * _ieee_div(v * b, c * c), None)
 
 
 def _value_check(targs, statics):
