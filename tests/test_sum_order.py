@@ -31,8 +31,9 @@ def _pair(shape, dtype=torch.float32, scale=3.0):
     t = (torch.from_numpy(RNG.standard_normal(shape)) * scale).to(dtype)
     if dtype.is_complex:
         t = t + 1j * (torch.from_numpy(RNG.standard_normal(shape)) * scale).to(dtype)
-    return t, tj.tensor(t.tolist() if dtype == torch.bfloat16 else t.numpy(),
-                        dtype=getattr(tj, str(dtype).split(".")[1]))
+    if dtype == torch.bfloat16:    # (numpy has no bfloat16; the float32 copy is exact)
+        return t, tj.tensor(t.float().numpy()).to(tj.bfloat16)
+    return t, tj.tensor(t.numpy(), dtype=getattr(tj, str(dtype).split(".")[1]))
 
 
 SHAPES = [(5,), (16,), (100,), (4096,), (33000,), (100003,), (3, 7), (64, 64), (9, 33), (7, 300),
@@ -226,3 +227,33 @@ def test_more_broadcasting_ops_reduce_with_sum_to(name, shapes):
         assert (r is None) == (q is None)
         if r is not None:
             _same(r, q)
+
+
+VAR_CASES = [((1000,), {}), ((64, 70), {"dim": 1}), ((64, 70), {"dim": 0, "keepdim": True}),
+             ((8, 50, 30), {"dim": (0, 2)}), ((1, 70), {"dim": 1}), ((64, 70), {"correction": 0}),
+             ((64, 70), {"dim": 1, "correction": 2}), ((5,), {"correction": 5}), ((1,), {}),
+             ((100003,), {}), ((0, 3), {"dim": 0}), ((3, 40000), {"dim": 1}),
+             ((40000, 2), {"dim": 0}), ((70000,), {"dim": 0})]
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16, torch.float64])
+@pytest.mark.parametrize("name", ["var", "std", "var_mean", "std_mean"])
+@pytest.mark.parametrize("shape,kw", VAR_CASES, ids=str)
+def test_var_std_are_torchs_double_precision_results(shape, kw, name, dtype):
+    """torch computes float var/std in double (a full var/std from its float mean, otherwise
+    Welford) and rounds once; var_mean's mean is Welford's too (sum / n rounds exact ties the
+    other way). Float64: torch's sequential loops, chunked per thread for one output of 32768+
+    elements. Gradients: var_backward with torch's float mean, and grad * (NaN or inf) without
+    a dim when N - correction <= 0."""
+    t, j = _pair(shape, dtype)
+    grad = dtype in (torch.float32, torch.float64)
+    t.requires_grad_(grad)
+    j.requires_grad_(grad)
+    rt, rj = getattr(torch, name)(t, **kw), getattr(tj, name)(j, **kw)
+    rt, rj = (rt, rj) if isinstance(rt, tuple) else ((rt,), (rj,))
+    for a, b in zip(rt, rj):
+        _same(a, b)
+    if grad and rt[0].numel():
+        g = torch.from_numpy(RNG.standard_normal(tuple(rt[0].shape))).to(dtype)
+        _same(torch.autograd.grad(rt[0], t, g)[0], tj.autograd.grad(rj[0], j, tj.tensor(g.numpy()))[0])

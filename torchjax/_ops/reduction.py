@@ -17,7 +17,7 @@ from jax import lax
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, wrap
-from ._cascade import fsum, fmean
+from ._cascade import fdiv, fence, fsum, fmean
 from ._util import wrap_dim
 from .registry import op, composite, call, OPS
 
@@ -111,19 +111,6 @@ _amax = _even_chooser(jnp.max, False)
 _amin = _even_chooser(jnp.min, False)
 _max_even = _even_chooser(jnp.max, True)
 _min_even = _even_chooser(jnp.min, True)
-
-
-@jax.custom_jvp
-def _safe_sqrt(v):
-    """sqrt whose derivative is 0 where the result is 0 (torch's std/norm backward mask)."""
-    return jnp.sqrt(v)
-
-
-@_safe_sqrt.defjvp
-def _safe_sqrt_jvp(primals, tangents):
-    (v,), (t,) = primals, tangents
-    y = jnp.sqrt(v)
-    return y, jnp.where(y == 0, jnp.zeros((), y.dtype), t / (2 * jnp.where(y == 0, 1, y)))
 
 
 def _mask_mul(t, mask):
@@ -222,41 +209,162 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 # ---------------------------------------------------------------- std / var
 
-@partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
-def _var_core(x, axes, correction, keepdim):
+def _var_value(x, axes, correction, keepdim, sqrt, welford):
+    """torch's CPU std/var of a real float array. A reduction to one element by var/std of
+    float32/float64 (std_var_all_cpu): torch's mean (in x's dtype), then the squared deviations
+    summed in double. Otherwise Welford in double. Float32 and 16-bit data: two-pass in double,
+    rounded once (the same value: m2 has too many bits for a tie when rounding to float).
+    Float64 data: torch's sequential loops themselves (_welford, _sq_dev_sum)."""
+    n = math.prod(x.shape[a] for a in axes)
+    dof = _b.max(0, n - correction)
+    if x.dtype == jnp.float64:
+        v = fdiv(_welford(x, axes)[1] if welford else
+                 _sq_dev_sum(x, fmean(x, axes, keepdim=True)), dof)
+        v = v.reshape([1 if a in axes else s for a, s in enumerate(x.shape)] if keepdim else
+                      [s for a, s in enumerate(x.shape) if a not in axes])
+        return jnp.sqrt(v) if sqrt else v
+    w = x.astype(jnp.float64)
+    if welford:
+        m = fdiv(jnp.sum(w, axis=axes, keepdims=True), n)
+    else:
+        m = fmean(x, axes, keepdim=True).astype(jnp.float64)
+    d = w - m
+    v = fdiv(jnp.sum(d * d, axis=axes, keepdims=keepdim), dof)
+    return (jnp.sqrt(v) if sqrt else v).astype(x.dtype)
+
+
+def _chunks(n):
+    """parallel_for's split of n elements: one chunk per thread once n reaches GRAIN."""
+    from ._cascade import GRAIN, THREADS
+    if n < GRAIN or THREADS[0] == 1:
+        return [(0, n)]
+    ch = -(-n // _b.min(THREADS[0], -(-n // GRAIN)))
+    return [(b, _b.min(n, b + ch)) for b in range(0, n, ch)]
+
+
+def _by_chunks(flat, step, state):
+    """Run ``step(state, row) -> (state, p)`` over the rows of flat (n, K) in order, within
+    each parallel chunk of a single output (chunks side by side, shorter ones masked),
+    summing the p's from 0.
+    Each p is added one step later, from the loop carry, so XLA cannot contract the product
+    into an FMA (torch's loops round it). Returns (state, sum), each (chunks, K)."""
+    n, k = flat.shape
+    cs = _chunks(n) if k == 1 else [(0, n)]   # several outputs: each runs whole (on its thread)
+    ln = _b.max(e - b for b, e in cs)
+    xs = jnp.stack([jnp.pad(flat[b:e], ((0, ln - (e - b)), (0, 0))) for b, e in cs], axis=1)
+    ok = jnp.asarray([[i < e - b for b, e in cs] for i in range(ln)])[..., None]
+    z = jnp.zeros((len(cs), k), jnp.float64)
+
+    def body(c, v):
+        st, acc, pend = c
+        row, good = v
+        new, p = step(st, row)
+        keep = lambda a, b: jnp.where(good, a, b)
+        return (tuple(map(keep, new, st)), keep(acc + pend, acc), keep(p, pend)), None
+    st, acc, pend = lax.scan(body, (tuple(z for _ in state), z, z), (xs, ok))[0]
+    return st, acc + pend
+
+
+def _reduced_rows(x, axes):
+    kept = [d for d in range(x.ndim) if d not in axes]
+    n = math.prod(x.shape[a] for a in axes)
+    shape = [x.shape[d] for d in kept]
+    return jnp.transpose(x, list(axes) + kept).reshape(n, math.prod(shape)), shape
+
+
+def _welford(x, axes):
+    """WelfordOps in double, as binary_kernel_reduce runs it: each output's elements in
+    memory order; a single output of GRAIN+ elements split per thread, partials combined in
+    thread order. Returns (mean, m2) in float64, shaped as the kept dims."""
+    flat, kept = _reduced_rows(x, axes)
+
+    def step(st, v):
+        mean, k = st
+        k = k + 1
+        v = v.astype(jnp.float64)
+        d = v - mean
+        nm = mean + d / k
+        return (nm, k), d * (v - nm)
+    (mean, k), m2 = _by_chunks(flat, step, (0, 0))
+    am, a2, an = mean[0], m2[0], k[0]
+    for i in range(1, mean.shape[0]):   # WelfordOps::combine; torch's build fuses its two
+        bm, b2, bn = mean[i], m2[i], k[i]   # final multiply-adds (XLA does too, unfenced)
+        tot = an + bn
+        nb = bn / tot
+        delta = bm - am
+        am = am + delta * nb
+        a2 = (a2 + b2) + fence(fence(delta * delta) * an) * nb
+        an = tot
+    return am.reshape(kept), a2.reshape(kept)
+
+
+def _sq_dev_sum(x, mean):
+    """std_var_all_cpu's sum of (x - mean)^2 in double: each parallel_reduce chunk in order,
+    the chunk sums added to 0 in thread order."""
+    m = mean.reshape(()).astype(jnp.float64)
+    _, s = _by_chunks(x.reshape(-1, 1).astype(jnp.float64),
+                      lambda st, v: ((), (v - m) * (v - m)), ())
+    tot = jnp.zeros((1,), jnp.float64)
+    for i in range(s.shape[0]):
+        tot = tot + s[i]
+    return tot.reshape(())
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3, 4, 5, 6))
+def _var_core(x, axes, correction, keepdim, sqrt, welford, nodim):
+    if not _is_complex(x):
+        return _var_value(x, axes, correction, keepdim, sqrt, welford)
     n = math.prod(x.shape[a] for a in axes)
     d = x - jnp.mean(x, axis=axes, keepdims=True)
-    sq = d.real * d.real + d.imag * d.imag if _is_complex(x) else d * d
-    s = jnp.sum(sq, axis=axes, keepdims=keepdim)
-    return s / jnp.asarray(_b.max(0, n - correction), s.dtype)
+    s = jnp.sum(d.real * d.real + d.imag * d.imag, axis=axes, keepdims=keepdim)
+    v = s / jnp.asarray(_b.max(0, n - correction), s.dtype)
+    return jnp.sqrt(v) if sqrt else v
 
 
 @_var_core.defjvp
-def _var_core_jvp(axes, correction, keepdim, primals, tangents):
-    """torch's var_backward: (2 / (N - correction)) * grad * (x - mean), with the unclamped
-    N - correction (the forward clamps the divisor at 0)."""
+def _var_core_jvp(axes, correction, keepdim, sqrt, welford, nodim, primals, tangents):
+    """torch's var_backward: (2 / (N - correction)) * grad * (x - x.mean(dim)), with the
+    unclamped N - correction (the forward clamps the divisor at 0); without a dim and
+    N - correction <= 0: grad * (NaN where x equals the mean, else inf). std_backward first
+    takes (grad / (result * 2)).masked_fill_(result == 0, 0)."""
     (x,), (t,) = primals, tangents
-    y = _var_core(x, axes, correction, keepdim)
+    y = _var_core(x, axes, correction, keepdim, sqrt, welford, nodim)
     n = math.prod(x.shape[a] for a in axes)
-    fac = 2.0 / (n - correction) if n != correction else math.inf
-    d = x - jnp.mean(x, axis=axes, keepdims=True)
-    dt = jnp.real(jnp.conj(d) * t) if _is_complex(x) else d * t
-    return y, jnp.sum(dt, axis=axes, keepdims=keepdim) * jnp.asarray(fac, y.dtype)
+    mean = (jnp.mean(x, axis=axes, keepdims=True) if _is_complex(x)
+            else fmean(x, axes, keepdim=True))
+    d = x - mean
+    if nodim and n - correction <= 0:
+        w = jnp.where(x == mean, jnp.asarray(jnp.nan, x.dtype), jnp.asarray(jnp.inf, x.dtype))
+        tv = jnp.sum(jnp.real(w * t), axis=axes, keepdims=keepdim).astype(y.dtype)
+    else:
+        fac = 2.0 / (n - correction) if n != correction else math.inf
+        dt = jnp.real(jnp.conj(d) * t) if _is_complex(x) else d * t
+        tv = jnp.sum(dt, axis=axes, keepdims=keepdim) * jnp.asarray(fac, y.dtype)
+    if sqrt:
+        tv = jnp.where(y == 0, jnp.zeros((), y.dtype), tv / (jnp.where(y == 0, 1, y) * 2))
+    return y, tv
 
 
-def _var_impl(x, axes, correction, keepdim):
-    if not _is_float(x):
-        raise RuntimeError("std and var only support floating point and complex dtypes")
-    m = jnp.mean(x, axis=axes, keepdims=keepdim)
-    return _var_core(x, axes, correction, keepdim), m
+def _welford_mean(x, axes, keepdim):
+    """var_mean's mean: Welford's in double, rounded once (a sum / n would round exact ties
+    differently: 0.4% of float32 column means over 64 rows)."""
+    if _is_complex(x):
+        return jnp.mean(x, axis=axes, keepdims=keepdim)
+    m = _welford(x, axes)[0].astype(x.dtype)
+    if not math.prod(x.shape[a] for a in axes):   # (an empty reduction is NaN)
+        m = jnp.full(m.shape, jnp.nan, m.dtype)
+    return jnp.expand_dims(m, axes) if keepdim else m
 
 
 def _mk_var(name, sqrt, with_mean):
     def fn(input, dim, correction, keepdim):
-        v, m = _var_impl(input, _axes(dim, input.ndim), correction, keepdim)
-        if sqrt:
-            v = _safe_sqrt(v)
-        return (v, m) if with_mean else v
+        if not _is_float(input):
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+        axes = _axes(dim, input.ndim)
+        outs = math.prod(s for a, s in enumerate(input.shape) if a not in axes)
+        welford = with_mean or outs > 1 or input.dtype in (jnp.float16, jnp.bfloat16)
+        v = _var_core(input, axes, correction, keepdim, sqrt, welford, dim is None or not input.ndim)
+        return (v, _welford_mean(input, axes, keepdim)) if with_mean else v
     fn.__name__ = "_" + name + "_k"
     op(promote=False, function=False, method=False, name=name)(fn)
 
