@@ -182,3 +182,18 @@ def test_atan2_gradients_at_the_origin_and_xlogy_at_zero():
         res.append((a.grad, b.grad, x.grad, y.grad))
     for r, q in zip(*res):
         _bits(r, q)
+
+
+@pytest.mark.parametrize("case", ["expand", "broadcast_to", "expand_as", "addmm"])
+def test_expand_gradient_is_torchs_sum_to(case):
+    """expand's backward is at::sum_to (a cascade sum), also where an op broadcasts its input
+    through expand (addmm's bias). (addmm's matrix gradients are matmuls: not compared.)"""
+    a = RNG.standard_normal(64).astype(np.float32)
+    b = RNG.standard_normal((300, 64)).astype(np.float32)
+    f = {"expand": lambda m, x, y: x.expand(300, 64) * y,
+         "broadcast_to": lambda m, x, y: m.broadcast_to(x, (300, 64)) * y,
+         "expand_as": lambda m, x, y: x[None].expand_as(y) * y,
+         "addmm": lambda m, x, y: m.addmm(x, y, y.T[:, :64] * 0.5)}[case]
+    res = _run(f, (a, b), grad=True)
+    for r, q in list(zip(*res))[:2]:
+        _bits(r, q)

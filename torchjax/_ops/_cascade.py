@@ -300,3 +300,22 @@ def _bias_add_bwd(b, g):
 
 
 bias_add.defvjp(_bias_add_fwd, _bias_add_bwd)
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(1,))
+def expand_to(x, shape):
+    """broadcast_to whose gradient is torch's expand backward, sum_to (not XLA's reduce)."""
+    return jnp.broadcast_to(x, shape)
+
+
+def _expand_fwd(x, shape):
+    return jnp.broadcast_to(x, shape), x
+
+
+def _expand_bwd(shape, x, g):
+    if not jnp.issubdtype(g.dtype, jnp.inexact):
+        return (jnp.zeros(x.shape, g.dtype),)
+    return (sum_to(g, x.shape).astype(g.dtype),)
+
+
+expand_to.defvjp(_expand_fwd, _expand_bwd)

@@ -20,6 +20,7 @@ from .. import return_types as RT
 from .._tensor import Tensor, wrap
 from .pointwise import _not_impl
 from ._util import wrap_dim, wrap_dims, broadcast_shapes
+from ._cascade import expand_to
 from .registry import op, composite, call, OPS, NAMESPACES, METHODS, AUTOCAST
 
 HI = lax.Precision.HIGHEST
@@ -144,6 +145,8 @@ def _axpby(beta, inp, alpha, prod):
     p = prod if alpha == 1 else prod * alpha
     if beta == 0:
         return jnp.broadcast_to(p, prod.shape)
+    if jnp.issubdtype(inp.dtype, jnp.inexact) and inp.shape != prod.shape:
+        inp = expand_to(inp, prod.shape)    # its gradient: torch's sum_to
     i = inp if beta == 1 else inp * beta
     return (i + p).astype(prod.dtype)
 

@@ -14,6 +14,7 @@ from .._tensor import wrap
 from .._views import (ViewMeta, bitcast, compute_view_stride, contiguous_strides, meta_of,
                       _non_overlapping)
 from ._util import wrap_dim, wrap_dims, shape_arg, no_derivative, broadcast_shapes as _bshapes
+from ._cascade import expand_to
 from .registry import op, composite, call, OPS
 
 VIEW = dict(promote=False, saves=())
@@ -442,7 +443,10 @@ def _expand_meta(shape, stride, offset, comp, size, implicit=False):
 
 @op(**VIEW, view=_expand_meta, function=False, method=False, name="expand")
 def _expand(input, *size, implicit=False):
-    return jnp.broadcast_to(input, _expand_shape(input.shape, size, input.dtype))
+    shape = _expand_shape(input.shape, size, input.dtype)
+    if jnp.issubdtype(input.dtype, jnp.inexact) and shape != tuple(input.shape):
+        return expand_to(input, shape)
+    return jnp.broadcast_to(input, shape)
 
 
 @composite(function=False)
