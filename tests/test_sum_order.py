@@ -257,3 +257,44 @@ def test_var_std_are_torchs_double_precision_results(shape, kw, name, dtype):
     if grad and rt[0].numel():
         g = torch.from_numpy(RNG.standard_normal(tuple(rt[0].shape))).to(dtype)
         _same(torch.autograd.grad(rt[0], t, g)[0], tj.autograd.grad(rj[0], j, tj.tensor(g.numpy()))[0])
+
+
+NORM_CASES = [((5,), {}), ((13,), {}), ((37,), {}), ((1000,), {}), ((32, 61), {"dim": 1}),
+              ((32, 64), {"dim": 0}), ((8, 5, 7), {"dim": (1, 2)}), ((8, 5, 7), {"dim": (0, 2)}),
+              ((100003,), {}), ((64, 70), {"dim": 1, "keepdim": True})]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("shape,kw", NORM_CASES, ids=str)
+def test_vector_norm_runs_torchs_loops(shape, kw, p, dtype):
+    """2-norm over the innermost dims: one 8-lane (float64: 4) accumulator of rounded squares,
+    lanes folded in order, a tail of rounded squares then FMAs; otherwise (and p = 1) each
+    output sums in order, one chunk per thread for a single output of 32768+ elements.
+    Gradient: grad * (x / norm), the division not turned into a reciprocal multiply."""
+    t, j = _pair(shape, dtype)
+    t.requires_grad_(True)
+    j.requires_grad_(True)
+    rt, rj = torch.linalg.vector_norm(t, p, **kw), tj.linalg.vector_norm(j, p, **kw)
+    _same(rt, rj)
+    g = torch.from_numpy(RNG.standard_normal(tuple(rt.shape))).to(dtype)
+    _same(torch.autograd.grad(rt, t, g)[0], tj.autograd.grad(rj, j, tj.tensor(g.numpy()))[0])
+    if not kw:
+        _same(t.norm(), j.norm())
+
+
+def test_clip_grad_norm_is_torchs():
+    """clip_grad_norm_: each gradient's norm and the norm of norms by torch's loops, then
+    max_norm / (total + 1e-6) clamped at 1 scales every gradient."""
+    grads = [RNG.standard_normal(s).astype(np.float32) for s in ((50, 30), (50,), (7, 50), (7,))]
+    res = []
+    for m in (torch, tj):
+        ps = []
+        for g in grads:
+            p = m.nn.Parameter(m.zeros(g.shape))
+            p.grad = m.tensor(g)
+            ps.append(p)
+        total = m.nn.utils.clip_grad_norm_(ps, 0.5)
+        res.append([total] + [p.grad for p in ps])
+    for a, b in zip(*res):
+        _same(a, b)

@@ -319,3 +319,20 @@ def _expand_bwd(shape, x, g):
 
 
 expand_to.defvjp(_expand_fwd, _expand_bwd)
+
+
+def seq_rows(t, block=64):
+    """((0 + t[0]) + t[1]) + ... over the rows of t (m, K), in t's dtype: a sequential loop's
+    order (XLA's reduce reorders). Blocks of rows are unrolled adds inside a lax.scan; the
+    zero rows padding the last block add nothing (the terms must not be -0)."""
+    m, k = t.shape
+    if m <= _UNROLL:
+        return _seq(jnp.concatenate([jnp.zeros((1, k), t.dtype), t]), 0)
+    nb = -(-m // block)
+    t = jnp.pad(t, ((0, nb * block - m), (0, 0))).reshape(nb, block, k)
+
+    def body(acc, blk):
+        for i in range(block):
+            acc = acc + blk[i]
+        return acc, None
+    return lax.scan(body, jnp.zeros((k,), t.dtype), t)[0]

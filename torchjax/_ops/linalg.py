@@ -871,7 +871,56 @@ def _tabs_jvp(p, t):
     return _tabs(x), (jnp.real(jnp.conj(_sgn(x)) * dx) if _is_complex(x) else _sgn(x) * dx)
 
 
+def _norm_loops(x, p, axes, keepdim):
+    """torch's CPU loops for the 1- and 2-norms of real float32/float64 (ReduceOpsKernel.cpp,
+    norm_kernel_tensor_iterator_impl), or None. A 2-norm over the innermost dims runs
+    vectorised: one accumulator of 8 float32 / 4 float64 lanes adding rounded squares, the
+    lanes folded in order, then the tail: its first multiple of 4 elements add rounded squares,
+    the rest fused multiply-adds. Otherwise each output sums its terms in order (NormOneOps /
+    NormTwoOps), a single output of GRAIN+ elements one chunk per thread, chunks added in order."""
+    from ._cascade import GRAIN, THREADS, fence, seq_rows
+    if (p not in (1, 2) or x.dtype not in (jnp.float32, jnp.float64) or not x.size or not axes
+            or jax.default_backend() != "cpu"):
+        return None
+    nd = x.ndim
+    kept = [d for d in range(nd) if d not in axes]
+    n = math.prod(x.shape[a] for a in axes)
+    k = x.size // n
+    out = [1 if d in axes else x.shape[d] for d in range(nd)] if keepdim else \
+        [x.shape[d] for d in kept]
+    if p == 2 and tuple(axes) == tuple(range(nd - len(axes), nd)):
+        rows = x.reshape(k, n)
+        lanes = 8 if x.dtype == jnp.float32 else 4
+        m = n - n % lanes
+        sq = fence(rows[:, :m] * rows[:, :m]).reshape(k, m // lanes, lanes)
+        acc = seq_rows(jnp.transpose(sq, (1, 0, 2)).reshape(m // lanes, k * lanes))
+        acc = acc.reshape(k, lanes)
+        b0 = acc[:, 0]
+        for j in range(1, lanes):
+            b0 = b0 + acc[:, j]
+        g = (n - m) // 4 * 4
+        for i in range(m, n):
+            v = rows[:, i]
+            b0 = b0 + (fence(v * v) if i - m < g else v * v)
+        return jnp.sqrt(b0).reshape(out)
+    t = jnp.transpose(x, list(axes) + kept).reshape(n, k)
+    t = jnp.abs(t) if p == 1 else fence(t * t)
+    if k == 1 and n >= GRAIN and THREADS[0] > 1:
+        ch = -(-n // min(THREADS[0], -(-n // GRAIN)))
+        nt = -(-n // ch)
+        parts = seq_rows(jnp.pad(t[:, 0], (0, nt * ch - n)).reshape(nt, ch).T)
+        s = jnp.zeros((1,), x.dtype)
+        for i in range(nt):
+            s = s + parts[i:i + 1]
+    else:
+        s = seq_rows(t)
+    return (jnp.sqrt(s) if p == 2 else s).reshape(out)
+
+
 def _norm_value(x, p, axes, keepdim):
+    r = _norm_loops(x, p, axes, keepdim)
+    if r is not None:
+        return r
     a = jnp.abs(x)
     if p == 0:
         return jnp.sum((a != 0).astype(a.dtype), axis=axes, keepdims=keepdim)
@@ -887,8 +936,12 @@ def _norm_value(x, p, axes, keepdim):
 
 
 def _safe_div(x, n):
+    """(x / n).masked_fill_(n == 0, 0), n broadcast behind a barrier (XLA would multiply by
+    1 / n)."""
     z = n == 0
-    return jnp.where(z, jnp.zeros((), x.dtype), x / jnp.where(z, jnp.ones((), n.dtype), n))
+    d = lax.optimization_barrier(jnp.broadcast_to(jnp.where(z, jnp.ones((), n.dtype), n),
+                                                  jnp.broadcast_shapes(x.shape, n.shape)))
+    return jnp.where(z, jnp.zeros((), x.dtype), x / d)
 
 
 def _norm_coef(x, p, axes, nk):

@@ -19,9 +19,9 @@ def _as_list(tensors):
 @lazy_jit(static_argnums=1)
 def _total_norm(arrays, norm_type):
     from ..._ops.linalg import _vnorm
-    norms = [_vnorm(a, norm_type, None, False) for a in arrays]
+    norms = [_vnorm(a, norm_type, tuple(range(a.ndim)), False) for a in arrays]
     dt = jnp.result_type(*norms)
-    return _vnorm(jnp.stack([n.astype(dt) for n in norms]), norm_type, None, False)
+    return _vnorm(jnp.stack([n.astype(dt) for n in norms]), norm_type, (0,), False)
 
 
 @lazy_jit
