@@ -21,6 +21,7 @@ from jax import lax
 
 from .. import _dtype as D
 from ._util import wrap_dim, wrap_dims
+from ._cascade import _pos0, fmean
 from .pointwise import _isf, _tname, _not_impl
 from .registry import op, composite, call, OPS, NAMESPACES
 
@@ -529,6 +530,142 @@ for _n in (1, 2, 3):
 
 
 # ---------------------------------------------------------------- average pooling
+# torch's CPU kernels (cpu_avg_pool, avg_pool3d_out_frame, cpu_adaptive_avg_pool) add each
+# window's elements one by one in row-major order to a sum that starts at +0, then divide:
+# once by the divide factor (avg_pool), or by each dim's window length in turn (adaptive:
+# sum / kh / kw). Their backwards divide the gradient the same way and add it into a
+# zero-filled input gradient window by window, in output order. Here the same additions run
+# as strided slices added in that order (or XLA's reduce_window where it adds in that order
+# too), and each division rounds as an IEEE division (XLA would multiply by the reciprocal).
+
+def _seq_terms(term, ks, reverse=False):
+    """The sum of term(off) over the offsets of a ks-shaped window, added one by one in
+    row-major order (or its reverse). Long windows run as a loop over the leading offsets
+    (term then gets traced offsets) with up to _UNROLL trailing ones unrolled in its body."""
+    j, inner = len(ks), 1
+    while j and inner * ks[j - 1] <= _UNROLL:
+        j -= 1
+        inner *= ks[j]
+    step = -1 if reverse else 1
+    head, tail = list(np.ndindex(*ks[:j]))[::step], list(np.ndindex(*ks[j:]))[::step]
+
+    def chunk(acc, h):
+        for t in tail:
+            acc = term(h + t) if acc is None else acc + term(h + t)
+        return acc
+    acc = chunk(None, head[0])
+    if len(head) == 1:
+        return acc
+    tab = jnp.asarray(np.array(head, np.int64))
+    return lax.fori_loop(1, len(head), lambda i, a: chunk(a, tuple(tab[i])), acc)
+
+
+def _win(xp, n, start, outs, s):
+    """_strided for a static or a traced start."""
+    if all(isinstance(a, int) for a in start):
+        return _strided(xp, n, start, outs, s)
+    lead = xp.ndim - n
+    size = xp.shape[:lead] + tuple((o - 1) * ss + 1 for o, ss in zip(outs, s))
+    w = lax.dynamic_slice(xp, (0,) * lead + tuple(start), size)
+    return lax.slice(w, (0,) * xp.ndim, w.shape, (1,) * lead + tuple(s))
+
+
+def _divide(a, divs):
+    """a / divs[0] / divs[1] ... (numpy integer divisors broadcasting against a's trailing
+    dims), each an IEEE division rounded on its own, as torch's C++ divides by integers."""
+    for i, d in enumerate(divs):
+        d = np.asarray(d, np.float64)
+        if a.dtype == jnp.float32 and np.abs(d).max() <= 2 ** 20:
+            # float32(a * float64(1 / d)) is the IEEE float32 a / d: its relative error (under
+            # 2^-52) is far below the distance from a / d to any float32 rounding midpoint it
+            # is not on (over 2^-25 / d), and a product is much cheaper than a division
+            a = (a.astype(jnp.float64) * jnp.asarray(1 / d)).astype(jnp.float32)
+            continue
+        if i:  # XLA rewrites (a / b) / c as a / (b * c)
+            a = lax.optimization_barrier(a)
+        # XLA turns a division by a constant or a broadcast into a product with the reciprocal;
+        # this divisor is neither, and needs no materialised array (a NaN stays NaN over 1)
+        a = a / jnp.where(a != a, jnp.ones((), a.dtype), jnp.asarray(d, a.dtype))
+    return a
+
+
+def _avg_div(size, outs, k, s, p, count_include_pad, divisor_override):
+    """torch's divide factor of every window, (*outs)."""
+    if divisor_override:
+        return np.full(outs, float(divisor_override))
+    n = len(outs)
+    div = np.ones(outs)
+    for d in range(n):  # the window clipped to the padded input, or to the input
+        L = size[d]
+        st = np.arange(outs[d]) * s[d] - p[d]
+        en = np.minimum(st + k[d], L + (p[d] if count_include_pad else 0))
+        shape = [1] * n
+        shape[d] = outs[d]
+        div = div * (en - (st if count_include_pad else np.maximum(st, 0))).reshape(shape)
+    return div
+
+
+def _wide(dt):
+    """torch sums half-precision windows in float32."""
+    return jnp.float32 if dt in (jnp.float16, jnp.bfloat16) else dt
+
+
+def _window_sums(xp, n, outs, k, s):
+    """Each window's sum in torch's order, windows o * s + [0, k) of the padded input. XLA's
+    reduce_window adds in row-major order from +0 (measured) except for windows that tile the
+    input (k == s wherever k > 1) and long windows (from ~47 elements along the last dim), which
+    it sums in other orders: those take strided slices (slower: XLA pads slowly)."""
+    tiles = all(kk == 1 or kk == ss for kk, ss in zip(k, s))
+    if tiles or max(k) > 16 or math.prod(k) > _UNROLL:
+        return _pos0(_seq_terms(lambda off: _win(xp, n, off, outs, s), k))
+    lead = (1,) * (xp.ndim - n)
+    return lax.reduce_window(xp, np.zeros((), xp.dtype), lax.add, lead + k, lead + s, "VALID")
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _avg_float(x, geom):
+    """Float average pooling, torch's sums and divisions; geom: (n, size, outs, k, s, p,
+    count_include_pad, divisor_override)."""
+    n, size, outs, k, s, p, cip, dov = geom
+    xp = _pad_to(x.astype(_wide(x.dtype)), n, outs, k, s, p, (1,) * n, 0)
+    div = _avg_div(size, outs, k, s, p, cip, dov)
+    r = _divide(_window_sums(xp, n, outs, k, s), [div])
+    # torch adds the quotient to a zero-filled output: +0 over a negative divisor_override is +0
+    return (_pos0(r) if (div < 0).any() else r).astype(x.dtype)
+
+
+def _avg_float_fwd(x, geom):
+    return _avg_float(x, geom), None
+
+
+def _avg_float_bwd(geom, _, g):
+    """cpu_avg_pool_backward: g / divide_factor added into each window's elements, windows in
+    output order; at one padded position, that is the offsets in reverse row-major order."""
+    n, size, outs, k, s, p, cip, dov = geom
+    gd = _divide(g, [_avg_div(size, outs, k, s, p, cip, dov)])
+    lead = g.ndim - n
+    ext = tuple((o - 1) * ss + kk for o, ss, kk in zip(outs, s, k))  # _pad_to's extent
+    zero = jnp.zeros((), g.dtype)
+    if math.prod(k) <= _UNROLL:
+        def term(off):
+            return lax.pad(gd, zero, [(0, 0, 0)] * lead + [
+                (a, e - a - (o - 1) * ss - 1, ss - 1) for a, e, o, ss in zip(off, ext, outs, s)])
+        gp = _pos0(_seq_terms(term, k, reverse=True))
+    else:
+        dil = lax.pad(gd, zero, [(0, 0, 0)] * lead + [(0, 0, ss - 1) for ss in s])
+        tab = jnp.asarray(np.array(list(np.ndindex(*k))[::-1], np.int64))
+
+        def body(j, acc):
+            at = (0,) * lead + tuple(tab[j])
+            return lax.dynamic_update_slice(acc, lax.dynamic_slice(acc, at, dil.shape) + dil, at)
+        gp = lax.fori_loop(0, len(tab), body, jnp.zeros(g.shape[:lead] + ext, g.dtype))
+    # back to the input: drop the padding (and a ceil_mode overhang), zeros past the last window
+    return (lax.pad(gp, zero, [(0, 0, 0)] * lead + [(-pp, L + pp - e, 0)
+                                                    for pp, L, e in zip(p, size, ext)]),)
+
+
+_avg_float.defvjp(_avg_float_fwd, _avg_float_bwd)
+
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override, n):
@@ -536,24 +673,16 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     outs = _pool_outs(input, n, kernel_size, stride, padding, one, ceil_mode, f"avg_pool{n}d")
     if not (jnp.issubdtype(input.dtype, jnp.floating) or input.dtype == jnp.int64):
         _not_impl("avg_pool3d_out_frame" if n == 3 else "avg_pool2d", input)
-    div = np.ones(outs)
-    for d in range(n):  # the window clipped to the padded input, or to the input
-        L, p = input.shape[-n + d], padding[d]
-        st = np.arange(outs[d]) * stride[d] - p
-        en = np.minimum(st + kernel_size[d], L + (p if count_include_pad else 0))
-        shape = [1] * n
-        shape[d] = outs[d]
-        div = div * (en - (st if count_include_pad else np.maximum(st, 0))).reshape(shape)
-    if divisor_override:
-        div = np.full(outs, float(divisor_override))
-    acc = (jnp.float32 if input.dtype in (jnp.float16, jnp.bfloat16) else input.dtype) \
-        if _isf(input) else jnp.int64
-    xp = _pad_to(input.astype(acc), n, outs, kernel_size, stride, padding, one, 0)
-    lead = (1,) * (input.ndim - n)
-    s = lax.reduce_window(xp, np.zeros((), acc), lax.add, lead + kernel_size, lead + stride,
-                          "VALID")
+    size = input.shape[-n:]
     if _isf(input):
-        return (s / jnp.asarray(div, acc)).astype(input.dtype)
+        return _avg_float(input, (n, size, outs, kernel_size, stride, padding,
+                                  bool(count_include_pad), divisor_override))
+    div = _avg_div(size, outs, kernel_size, stride, padding, count_include_pad,
+                   divisor_override)
+    xp = _pad_to(input, n, outs, kernel_size, stride, padding, one, 0)
+    lead = (1,) * (input.ndim - n)
+    s = lax.reduce_window(xp, np.zeros((), input.dtype), lax.add, lead + kernel_size,
+                          lead + stride, "VALID")
     dv = jnp.asarray(div.astype(np.int64))
     return (jnp.sign(s) * jnp.sign(dv) * (jnp.abs(s) // jnp.abs(dv))).astype(input.dtype)
 
@@ -631,7 +760,79 @@ def _spatial_mean(x, n):
     if not _isf(x):
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {_tname(x)}")
-    return x.mean(wrap_dims(tuple(range(-1, -n - 1, -1)), x.ndim), keepdims=True)
+    return fmean(x, wrap_dims(tuple(range(-1, -n - 1, -1)), x.ndim), keepdim=True)
+
+
+def _runs(L, o):
+    """Adaptive windows along one dim: (start, length) per output, and the transpose (first
+    covering output, count) per input position."""
+    i = np.arange(o)
+    st = i * L // o
+    ln = -(-(i + 1) * L // o) - st
+    h = np.arange(L)
+    first = np.searchsorted(st + ln, h, side="right")     # first window ending past h
+    last = np.searchsorted(st, h, side="right") - 1         # last window starting at or before h
+    return (st, ln), (first, last - first + 1)
+
+
+def _run_sum(v, n, runs):
+    """out[o] = the sum of v over positions start_d[o_d] + i_d, i_d < count_d[o_d], added in
+    row-major order of i from +0; runs[d] = (start, count) over the last n dims in turn."""
+    lead = v.ndim - n
+    ks, steps = [], []
+    for d, (st, cnt) in enumerate(runs):
+        ax, m, K = lead + d, len(st), int(cnt.max())
+        size = v.shape[ax]
+        step = int(st[1] - st[0]) if m > 1 else 1
+        if (cnt == K).all() and step > 0 and np.array_equal(st, st[0] + step * np.arange(m)):
+            # evenly spaced windows of one length: strided slices of v
+            v = lax.slice_in_dim(v, int(st[0]), int(st[0]) + step * (m - 1) + K, axis=ax)
+        elif K == 1 and size and m % size == 0 and np.array_equal(st, np.arange(m) // (m // size)):
+            # each entry repeated (the transpose of equal disjoint windows)
+            w = jnp.expand_dims(v, ax + 1)
+            w = jnp.broadcast_to(w, w.shape[:ax + 1] + (m // size,) + w.shape[ax + 2:])
+            v, step = w.reshape(v.shape[:ax] + (m,) + v.shape[ax + 1:]), 1
+        else:  # gathered into (m, K) windows, zeros past each one's count
+            idx = np.minimum(st[:, None] + np.arange(K), size - 1).reshape(-1)
+            ok = (np.arange(K) < cnt[:, None]).reshape((-1,) + (1,) * (v.ndim - ax - 1))
+            v = jnp.where(jnp.asarray(ok), jnp.take(v, jnp.asarray(idx), axis=ax),
+                          jnp.zeros((), v.dtype))
+            step = K
+        ks.append(K)
+        steps.append(step)
+    outs = [len(st) for st, _ in runs]
+    return _pos0(_seq_terms(lambda off: _win(v, n, off, outs, steps), tuple(ks)))
+
+
+def _adaptive_lens(fw, n):
+    """Each dim's window lengths, shaped to divide the pooled dims."""
+    return [ln.reshape((-1,) + (1,) * (n - 1 - d)) for d, (_, ln) in enumerate(fw)]
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _adaptive_float(x, geom):
+    """cpu_adaptive_avg_pool: each window summed in order, then sum / kh / kw; geom: (input
+    size, output size) of the pooled dims. Half precision sums and divides in float32 in 2-d,
+    in its own type in 3-d (measured)."""
+    fw, _ = zip(*map(_runs, *geom))
+    n = len(fw)
+    sm = _run_sum(x.astype(_wide(x.dtype)) if n == 2 else x, n, fw)
+    return _divide(sm, _adaptive_lens(fw, n)).astype(x.dtype)
+
+
+def _adaptive_float_fwd(x, geom):
+    return _adaptive_float(x, geom), None
+
+
+def _adaptive_float_bwd(geom, _, g):
+    """cpu_adaptive_avg_pool_backward: g / kh / kw added into each window's elements, in
+    output order; at one input position, that is its covering windows in row-major order."""
+    fw, bw = zip(*map(_runs, *geom))
+    n = len(fw)
+    return (_run_sum(_divide(g, _adaptive_lens(fw, n)), n, bw),)
+
+
+_adaptive_float.defvjp(_adaptive_float_fwd, _adaptive_float_bwd)
 
 
 def _adaptive_avg_grad(n):
@@ -643,19 +844,18 @@ for _n in (2, 3):
     def _aap(input, output_size, _n=_n):
         if set(output_size) == {1}:
             return _spatial_mean(input, _n)
-        flat, valid, outs = _adaptive_grid(input, _n, output_size, f"adaptive_avg_pool{_n}d")
+        name = f"adaptive_avg_pool{_n}d"
+        if input.ndim not in (_n + 1, _n + 2):
+            raise RuntimeError(f"{name}(): Expected {_n + 1}D or {_n + 2}D tensor, but got "
+                               f"{list(input.shape)}")
+        # torch's 2-d average checks the spatial dims only
+        _check_nonempty(input, input.ndim - _n if _n == 2 else 1, name)
         if not jnp.issubdtype(input.dtype, jnp.floating):
             _not_impl("adaptive_avg_pool3d_cpu" if _n == 3 else "adaptive_avg_pool2d", input)
-        k = _uniform(input.shape[-_n:], outs)
-        if k:  # equal windows: a mean over split axes
-            split = sum(((o, kk) for o, kk in zip(outs, k)), ())
-            r = input.reshape(input.shape[:-_n] + split)
-            return r.mean(tuple(range(input.ndim - _n + 1, input.ndim + _n, 2)))
-        # torch sums half-precision windows in float32
-        acc = jnp.float32 if input.dtype in (jnp.float16, jnp.bfloat16) else input.dtype
-        w = jnp.where(jnp.asarray(valid), _gather(input.astype(acc), flat, _n), 0)
-        r = w.sum(-1) / jnp.asarray(valid.sum(-1), acc)
-        return r.astype(input.dtype).reshape(input.shape[:-_n] + tuple(outs))
+        outs = tuple(output_size)
+        if 0 in outs:
+            return jnp.zeros(input.shape[:-_n] + outs, input.dtype)
+        return _adaptive_float(input, (tuple(input.shape[-_n:]), outs))
 
     def _amp(input, output_size, _n=_n):
         flat, valid, outs = _adaptive_grid(input, _n, output_size, f"adaptive_max_pool{_n}d")
