@@ -298,3 +298,14 @@ def test_clip_grad_norm_is_torchs():
         res.append([total] + [p.grad for p in ps])
     for a, b in zip(*res):
         _same(a, b)
+
+
+def test_full_mean_gradient_divides_like_torch():
+    """MeanBackward's g / numel is an IEEE division (XLA made it g * (1 / numel) for a 0-d g,
+    1 ulp off for about a quarter of the values of g)."""
+    for _ in range(20):
+        x = RNG.standard_normal(300).astype(np.float32)
+        g = np.float32(RNG.standard_normal())
+        a, b = torch.tensor(x, requires_grad=True), tj.tensor(x, requires_grad=True)
+        _same(torch.autograd.grad(a.mean(), a, torch.tensor(g))[0],
+              tj.autograd.grad(b.mean(), b, tj.tensor(g))[0])

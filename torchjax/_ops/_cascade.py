@@ -62,8 +62,12 @@ def fmean(x, axes, keepdim=False):
 
 
 def fdiv(s, n):
-    """s / n for a Python number n, behind a barrier: XLA would compute s * (1 / n), 1 ulp off
-    torch's division in some elements."""
+    """s / n for a Python number n, rounded as IEEE division: XLA would compute s * (1 / n),
+    1 ulp off in some elements. A barrier hides the divisor; for a 0-d s (a full mean, or its
+    gradient g / numel) XLA sees through it, so the divisor comes out of a conditional on s."""
+    if s.ndim == 0:
+        c = jnp.asarray(n, s.dtype)
+        return s / lax.cond(s == s, lambda: c, lambda: c * 1)
     return s / lax.optimization_barrier(jnp.full(s.shape, n, s.dtype))
 
 
