@@ -12,6 +12,7 @@ Scope: contiguous inputs (torchjax arrays are), float16/bfloat16/float32/float64
 CPU backend (other backends keep ``jnp.sum``). Sums of a non-contiguous view follow torch's
 order for the materialised array, not for the view's strides."""
 import glob
+import math
 import os
 from functools import partial
 
@@ -340,3 +341,34 @@ def seq_rows(t, block=64):
             acc = acc + blk[i]
         return acc, None
     return lax.scan(body, jnp.zeros((k,), t.dtype), t)[0]
+
+
+def loop_rows(shape, in_shapes):
+    """TensorIterator's loop over an elementwise op whose contiguous inputs broadcast to shape:
+    (n, strides, chunk): n the length of the coalesced innermost run, strides each input's
+    stride along it (0: broadcast), chunk the parallel_for chunk (numel below GRAIN or one
+    thread: numel). None for a 0-d or empty shape, or one made of 1s."""
+    nd = len(shape)
+    numel = math.prod(shape)
+    dims = [d for d in range(nd) if shape[d] != 1]
+    if not numel or not dims:
+        return None
+    strides = []
+    for s in in_shapes:
+        s = (1,) * (nd - len(s)) + tuple(s)
+        st, acc = [], 1
+        for d in reversed(range(nd)):
+            st.append(0 if s[d] == 1 and shape[d] != 1 else acc)
+            acc *= s[d]
+        strides.append(st[::-1])
+    out_st = [math.prod(shape[d + 1:]) for d in range(nd)]
+    inner = dims[-1]
+    n = shape[inner]
+    for d in reversed(dims[:-1]):   # coalescing, innermost first
+        if not all(st[d] == st[inner] * n for st in strides + [out_st]):
+            break
+        n *= shape[d]
+    chunk = numel
+    if numel >= GRAIN and THREADS[0] > 1:
+        chunk = -(-numel // min(THREADS[0], -(-numel // GRAIN)))
+    return n, [st[inner] for st in strides], chunk

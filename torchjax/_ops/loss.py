@@ -127,35 +127,17 @@ def _scalar_lanes(shape, in_shapes, dtype):
     8 float64) and leaves its last ``len % block`` elements to the scalar lambda, unless more
     than one input is broadcast along the row (then the whole loop is scalar). Rows are cut
     at parallel_for's chunks (numel >= GRAIN)."""
-    from ._cascade import GRAIN, THREADS
-    nd = len(shape)
+    from ._cascade import loop_rows
     numel = math.prod(shape)
     block = _VEC_BLOCK.get(jnp.dtype(dtype))
-    if not nd or not numel or block is None:
-        return True if nd == 0 and numel else None
-    strides = []
-    for s in in_shapes:
-        s = (1,) * (nd - len(s)) + tuple(s)
-        st, acc = [], 1
-        for d in reversed(range(nd)):
-            st.append(0 if s[d] == 1 and shape[d] != 1 else acc)
-            acc *= s[d]
-        strides.append(st[::-1])
-    out_st = [math.prod(shape[d + 1:]) for d in range(nd)]
-    dims = [d for d in range(nd) if shape[d] != 1]
-    if not dims:
+    if not numel or block is None:
+        return None
+    loop = loop_rows(shape, in_shapes)
+    if loop is None:
         return True
-    inner = dims[-1]
-    n = shape[inner]
-    for d in reversed(dims[:-1]):   # TensorIterator's coalescing, innermost first
-        if not all(st[d] == st[inner] * n for st in strides + [out_st]):
-            break
-        n *= shape[d]
-    if sum(st[inner] == 0 for st in strides) > 1:
+    n, inner, chunk = loop
+    if sum(st == 0 for st in inner) > 1:
         return True
-    chunk = numel
-    if numel >= GRAIN and THREADS[0] > 1:
-        chunk = -(-numel // min(THREADS[0], -(-numel // GRAIN)))
     if chunk % n == 0 and n % block == 0:
         return None
     # runs: rows cut at chunk boundaries; each run's tail

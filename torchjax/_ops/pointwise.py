@@ -215,35 +215,13 @@ def _scalar_tail(shape, in_shapes, dtype):
     (16 float32 / 8 float64 elements) as FMAs; each run's remaining L elements go to a
     compiler-vectorised scalar loop: its first element and last (L - 1) % w are fused, the w-wide
     groups between are not (w = 4 float32, 2 float64). Runs are rows cut at parallel chunks."""
-    from ._cascade import GRAIN, THREADS
-    nd = len(shape)
-    if not nd or not math.prod(shape):
+    from ._cascade import loop_rows
+    loop = loop_rows(shape, in_shapes)
+    if loop is None or loop[1][0] == 0 or loop[1][1] != 0:   # (self broadcast: all fused)
         return None
-    strides = []
-    for s in in_shapes:
-        s = (1,) * (nd - len(s)) + tuple(s)
-        st, acc = [], 1
-        for d in reversed(range(nd)):
-            st.append(0 if s[d] == 1 and shape[d] != 1 else acc)
-            acc *= s[d]
-        strides.append(st[::-1])
-    out_st = [math.prod(shape[d + 1:]) for d in range(nd)]
-    dims = [d for d in range(nd) if shape[d] != 1]
-    if not dims:
-        return None
-    inner = dims[-1]
-    n = shape[inner]
-    for d in reversed(dims[:-1]):   # TensorIterator's coalescing, innermost first
-        if not all(st[d] == st[inner] * n for st in strides + [out_st]):
-            break
-        n *= shape[d]
-    if strides[0][inner] == 0 or strides[1][inner] != 0:   # (self broadcast: all fused)
-        return None
+    n, _, chunk = loop
     block, w = (16, 4) if dtype == jnp.float32 else (8, 2)
     numel = math.prod(shape)
-    chunk = numel
-    if numel >= GRAIN and THREADS[0] > 1:
-        chunk = -(-numel // min(THREADS[0], -(-numel // GRAIN)))
     p = lax.iota(jnp.int64, numel)
     row = p - p % n
     c0 = p - p % chunk
