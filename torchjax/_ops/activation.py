@@ -8,10 +8,13 @@ LeakyReluBackward1, ...)."""
 import math
 
 import jax
+import numpy as np
 import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype as D
+from . import _sleef as S
+from ._sleef import f as _f, mul as _mul, fma as _fma, opaque as _opaque, kernel as _kernel
 from ._util import wrap_dim
 from .pointwise import _cjvp, _isf, _isc, _not_impl, _tname, _opmath
 from .registry import op, composite, call, OPS, NAMESPACES, _inplace
@@ -20,11 +23,12 @@ F = "nn.functional"
 _NN = NAMESPACES.setdefault(F, {})
 
 
-def _twin(fn, name, grad, igrad, **kw):
+def _twin(fn, name, grad, igrad, ifn=None, **kw):
     """Register ``fn`` as op ``name`` (grad_fn ``grad``) and as ``name_`` whose in-place form
-    records ``igrad`` (torch's XxxBackward1 for in-place activations)."""
+    records ``igrad`` (torch's XxxBackward1 for in-place activations; ``ifn``: its function when
+    its gradient formula differs)."""
     op(name=name, grad=grad, **kw)(fn)
-    op(name=name + "_", grad=igrad, function=False, method=False, saves=("result",))(fn)
+    op(name=name + "_", grad=igrad, function=False, method=False, saves=("result",))(ifn or fn)
     return OPS[name], OPS[name + "_"]
 
 
@@ -37,6 +41,53 @@ def _run(E, Ei, inplace, input, statics):
 def _float_only(x, kernel):
     if not _isf(x):
         _not_impl(kernel, x)
+
+
+# torch's float32 CPU kernels, bit for bit: the Vectorized<float> lambda (SLEEF math) on whole
+# pairs of vectors, the scalar lambda (glibc math) on the rest of each contiguous run, FMAs where
+# the compiler contracts them (see _sleef.py); the gradient is torch's backward kernel.
+
+def _exact(x):
+    return x.dtype == jnp.float32 and jax.default_backend() == "cpu"
+
+
+def _kvjp(fwd, bwd):
+    """fwd(x), whose vjp is torch's backward kernel bwd(grad, x, result)."""
+    h = jax.custom_vjp(fwd)
+
+    def h_fwd(x):
+        y = fwd(x)
+        return y, (x, y)
+
+    def h_bwd(res, g):
+        return (bwd(g.astype(res[0].dtype), *res),)
+    h.defvjp(h_fwd, h_bwd)
+    return h
+
+
+def _k1(vec, scalar=None, **kw):
+    """A unary cpu_kernel_vec: ``vec`` on vector elements, ``scalar`` (default: ``vec``) on the
+    scalar loop's."""
+    return lambda x: _kernel(vec, scalar or vec, x, **kw)
+
+
+def _k2(vec, scalar=None, **kw):
+    """A binary cpu_kernel_vec (grad, x) for the backward kernels."""
+    return lambda g, x, y: _kernel(vec, scalar or vec, g, x, **kw)
+
+
+def _cdiv(x, c):
+    """x / c for a constant c, as a division (XLA would multiply by 1 / c)."""
+    return x / _opaque(jnp.full(jnp.shape(x), c, x.dtype))
+
+
+def _vmin(a, b):
+    """vec::minimum / vec::maximum: NaN if either is."""
+    return jnp.where(jnp.isnan(a) | jnp.isnan(b), _f(np.nan), jnp.minimum(a, b))
+
+
+def _vmax(a, b):
+    return jnp.where(jnp.isnan(a) | jnp.isnan(b), _f(np.nan), jnp.maximum(a, b))
 
 
 # ---------------------------------------------------------------- relu family
@@ -122,9 +173,36 @@ def leaky_relu_(input, negative_slope=0.01):
 
 # ---------------------------------------------------------------- elu family
 
-def _elu_core(x, alpha, scale, input_scale):
+def _elu_core(x, alpha, scale, input_scale, is_result=False, grad_input_scale=None):
     _float_only(x, "elu_cpu")
-    return _opmath(lambda x: _elu_value(x, alpha, scale, input_scale))(x)
+
+    def fn(x):
+        if _exact(x):
+            return _elu_exact(alpha, scale, input_scale, is_result, grad_input_scale)(x)
+        return _elu_value(x, alpha, scale, input_scale)
+    return _opmath(fn)(x)
+
+
+def _elu_exact(alpha, scale, input_scale, is_result, grad_input_scale=None):
+    """elu_kernel: expm1(x * input_scale) * (alpha * scale) for x <= 0, x * scale above; its
+    backward elu_backward_kernel from the input (EluBackward0) or, after an in-place elu, from
+    the result (EluBackward1); celu's formula passes 1.0 / alpha.toFloat() as its input_scale."""
+    neg = np.float32(np.float32(alpha) * np.float32(scale))
+    pos, fin = np.float32(scale), np.float32(input_scale)
+    nin = fin if grad_input_scale is None else np.float32(grad_input_scale)
+    fwd = _k1(lambda x: jnp.where(x > 0, _mul(x, pos), _mul(S.expm1f(_mul(x, fin)), neg)),
+              lambda x: jnp.where(x <= 0, _mul(S.g_expm1f(_mul(x, fin)), neg), _mul(x, pos)))
+    if is_result:
+        def bwd(g, x, y):
+            return _kernel(
+                lambda g, y: jnp.where(y > 0, _mul(g, pos), _mul(_mul(g, nin), y + neg)),
+                lambda g, y: jnp.where(y <= 0, _mul(_mul(g, nin), y + neg), _mul(g, pos)), g, y)
+    else:
+        def neg_part(ex):
+            return lambda g, x: _mul(_mul(_mul(g, nin), neg), ex(_mul(x, nin)))
+        bwd = _k2(lambda g, x: jnp.where(x > 0, _mul(g, pos), neg_part(S.expf)(g, x)),
+                  lambda g, x: jnp.where(x <= 0, neg_part(S.g_expf)(g, x), _mul(g, pos)))
+    return _kvjp(fwd, bwd)
 
 
 def _elu_value(x, alpha, scale, input_scale):
@@ -138,7 +216,12 @@ def _elu(input, alpha=1.0, scale=1.0, input_scale=1.0):
     return _elu_core(input, alpha, scale, input_scale)
 
 
-_ELU, _ELU_I = _twin(_elu, "elu", "EluBackward0", "EluBackward1", function=False, method=False)
+def _elu_i(input, alpha=1.0, scale=1.0, input_scale=1.0):
+    return _elu_core(input, alpha, scale, input_scale, True)
+
+
+_ELU, _ELU_I = _twin(_elu, "elu", "EluBackward0", "EluBackward1", _elu_i, function=False,
+                     method=False)
 
 
 @composite(method=False, namespace=F)
@@ -159,7 +242,11 @@ def _selu(input):
     return _elu_core(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
-_SELU, _SELU_I = _twin(_selu, "selu", "EluBackward0", "EluBackward1", method=False)
+def _selu_i(input):
+    return _elu_core(input, _SELU_ALPHA, _SELU_SCALE, 1.0, True)
+
+
+_SELU, _SELU_I = _twin(_selu, "selu", "EluBackward0", "EluBackward1", _selu_i, method=False)
 NAMESPACES[""]["selu_"] = lambda input: _inplace(_SELU_I, (input,), ())
 
 
@@ -171,10 +258,16 @@ def _f_selu(input, inplace=False):
 def _celu(input, alpha=1.0):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _elu_core(input, alpha, 1.0, 1.0 / alpha)
+    return _elu_core(input, alpha, 1.0, 1.0 / alpha, False, 1.0 / float(np.float32(alpha)))
 
 
-_CELU, _CELU_I = _twin(_celu, "celu", "CeluBackward0", "CeluBackward1", method=False)
+def _celu_i(input, alpha=1.0):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _elu_core(input, alpha, 1.0, 1.0 / alpha, True, 1.0 / float(np.float32(alpha)))
+
+
+_CELU, _CELU_I = _twin(_celu, "celu", "CeluBackward0", "CeluBackward1", _celu_i, method=False)
 NAMESPACES[""]["celu_"] = lambda input, alpha=1.0: _inplace(_CELU_I, (input,), (alpha,))
 
 
@@ -200,7 +293,66 @@ def gelu(input, *, approximate="none"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     if not _isf(input) or _isc(input):
         _not_impl("GeluKernelImpl", input)
-    return _opmath(lambda x: _gelu_value(x, approximate))(input)
+    # torch's use_mkldnn: contiguous float32 / bfloat16 of more than one element go to oneDNN
+    dnnl = input.dtype in (jnp.float32, jnp.bfloat16) and input.size > 1
+    return _opmath(lambda x: _gelu_exact(approximate, x.size, dnnl)(x) if _exact(x) else
+                   _gelu_value(x, approximate))(input)
+
+
+_GELU_BETA_F = np.float32(_GELU_BETA)
+_GELU_KAPPA_F = np.float32(_GELU_KAPPA)
+
+
+def _gelu_tanh_fwd(th):
+    def g(x):
+        inner = _mul(_GELU_BETA_F, _fma(_GELU_KAPPA_F, _mul(_mul(x, x), x), x))
+        return _mul(_mul(_f(0.5), x), _f(1) + th(inner))
+    return g
+
+
+def _gelu_tanh_bwd(th):
+    def g(dy, x):
+        x_sq = _mul(x, x)
+        t = th(_mul(_GELU_BETA_F, _fma(_GELU_KAPPA_F, _mul(x_sq, x), x)))
+        left_d = _mul(_f(0.5), _f(1) + t)
+        inner_d = _mul(_GELU_BETA_F, _fma(np.float32(3 * _GELU_KAPPA_F), x_sq, _f(1)))
+        right_d = _mul(_mul(_mul(_f(0.5), x), _fma(-t, t, _f(1))), inner_d)
+        return _mul(dy, left_d + right_d)
+    return g
+
+
+def _erff(x):
+    # glibc's erff is not ported; the float64 erf rounds to the same float nearly always
+    return jax.scipy.special.erf(x.astype(jnp.float64)).astype(jnp.float32)
+
+
+def _gelu_erf_fwd(erf):
+    return lambda x: _mul(_mul(x, _f(0.5)), _f(1) + erf(_mul(x, np.float32(_SQRT1_2))))
+
+
+def _gelu_erf_bwd(erf, ex, fused):
+    beta = np.float32(2 / math.sqrt(math.pi) * _SQRT1_2 * 0.5)
+
+    def g(dy, x):
+        cdf = _mul(_f(0.5), _f(1) + erf(_mul(x, np.float32(_SQRT1_2))))
+        pdf = _mul(beta, ex(_mul(_mul(x, x), _f(-0.5))))
+        return _mul(dy, _fma(x, pdf, cdf) if fused else cdf + _mul(x, pdf))
+    return g
+
+
+def _gelu_exact(approximate, n, dnnl):
+    """GeluKernelImpl / GeluBackwardKernelImpl (the vector loop's cdf + x * pdf is an FMA, the
+    scalar loop's is not), or for approximate='none' on oneDNN's eltwise_gelu_erf."""
+    from ._cascade import THREADS
+    if approximate == "tanh":
+        grain = n // THREADS[0] if n > 16384 else S.GRAIN    # GELU_MIN_ELEMENTS_FOR_MULTI_THREADING
+        return _kvjp(_k1(_gelu_tanh_fwd(S.tanhf), _gelu_tanh_fwd(S.g_tanhf), grain=grain),
+                     _k2(_gelu_tanh_bwd(S.tanhf), _gelu_tanh_bwd(S.g_tanhf)))
+    if dnnl:
+        return _kvjp(S.dnnl_gelu_erf, lambda g, x, y: _mul(g, S.dnnl_gelu_erf_grad(x)))
+    grain = n // THREADS[0] if n > 16384 else S.GRAIN
+    return _kvjp(_k1(_gelu_erf_fwd(S.erf_vec), _gelu_erf_fwd(_erff), grain=grain),
+                 _k2(_gelu_erf_bwd(S.erf_vec, S.expf, True), _gelu_erf_bwd(_erff, S.g_expf, False)))
 
 
 def _gelu_value(x, approximate):
@@ -223,9 +375,24 @@ def _silu_d(x, r):
 _silu_f = _cjvp(_silu_raw, _silu_d)
 
 
+def _silu_k(ex):
+    return lambda x: x / (_f(1) + ex(-x))
+
+
+def _silu_bk(ex):
+    def g(dy, x):
+        s = _f(1) / (_f(1) + ex(-x))
+        return _mul(_mul(dy, s), _fma(x, _f(1) - s, _f(1)))
+    return g
+
+
+_silu_exact = _kvjp(_k1(_silu_k(S.expf), _silu_k(S.g_expf)),
+                    _k2(_silu_bk(S.expf), _silu_bk(S.g_expf)))
+
+
 def _silu(input):
     _float_only(input, "silu_cpu")
-    return _opmath(_silu_f)(input)
+    return _opmath(lambda x: _silu_exact(x) if _exact(x) else _silu_f(x))(input)
 
 
 _SILU, _SILU_I = _twin(_silu, "silu", "SiluBackward0", "SiluBackward0", function=False,
@@ -246,11 +413,29 @@ def _mish_d(x, r):
 _mish_f = _cjvp(lambda x: x * jnp.tanh(jnp.log1p(jnp.exp(x))), _mish_d)
 
 
+def _mish_k(ex, l1, th):
+    return lambda x: _mul(x, th(l1(ex(x))))
+
+
+def _mish_bk(ex, l1, th):
+    def g(dy, x):
+        s = _f(1) / (_f(1) + ex(-x))
+        t = th(l1(ex(x)))
+        return _mul(dy, _fma(_mul(x, s), _fma(-t, t, _f(1)), t))
+    return g
+
+
+_mish_exact = _kvjp(_k1(_mish_k(S.expf, S.log1pf, S.tanhf),
+                        _mish_k(S.g_expf, S.g_log1pf, S.g_tanhf)),
+                    _k2(_mish_bk(S.expf, S.log1pf, S.tanhf),
+                        _mish_bk(S.g_expf, S.g_log1pf, S.g_tanhf)))
+
+
 def _mish(input):
     _float_only(input, "mish_cpu")
     if _isc(input):
         _not_impl("mish_cpu", input)
-    return _opmath(_mish_f)(input)
+    return _opmath(lambda x: _mish_exact(x) if _exact(x) else _mish_f(x))(input)
 
 
 _MISH, _MISH_I = _twin(_mish, "mish", "MishBackward0", "MishBackward0", function=False,
@@ -275,11 +460,28 @@ def _softplus_fn(beta, threshold):
     return _cjvp(f, d)
 
 
+def _softplus_exact(beta, threshold):
+    """softplus_kernel / softplus_backward_kernel (beta and threshold rounded to float)."""
+    b, t = np.float32(beta), np.float32(threshold)
+
+    def fk(ex, l1):
+        return lambda x: jnp.where(_mul(x, b) > t, x, _cdiv(l1(ex(_mul(x, b))), b))
+
+    def bk(ex):
+        def g(dy, x):
+            z = ex(_mul(x, b))
+            return jnp.where(_mul(x, b) > t, dy, _mul(dy, z) / (z + _f(1)))
+        return g
+    return _kvjp(_k1(fk(S.expf, S.log1pf), fk(S.g_expf, S.g_log1pf)),
+                 _k2(bk(S.expf), bk(S.g_expf)))
+
+
 @op(namespace=F, method=False, grad="SoftplusBackward0", saves=("input",))
 def softplus(input, beta=1, threshold=20):
     if not _isf(input) or _isc(input):
         _not_impl("softplus_cpu", input)
-    return _opmath(_softplus_fn(beta, threshold))(input)
+    return _opmath(lambda x: _softplus_exact(beta, threshold)(x) if _exact(x) else
+                   _softplus_fn(beta, threshold)(x))(input)
 
 
 def _logsigmoid_raw(x):
@@ -296,11 +498,24 @@ def _logsigmoid_d(x, r):
 _logsigmoid_f = _cjvp(_logsigmoid_raw, _logsigmoid_d)
 
 
+def _logsigmoid_bk(dy, x, y):
+    b = S.expf(-jnp.abs(x))        # the forward's buffer
+    neg = x < 0
+    md = jnp.where(neg, _f(1), _f(0))
+    sg = jnp.where(neg, _f(1), _f(-1))
+    return _mul(md - _mul(sg, b / (_f(1) + b)), dy)
+
+
+# log_sigmoid_cpu_kernel runs whole and partial (masked) vectors only: no scalar loop
+_logsigmoid_exact = _kvjp(lambda x: jnp.minimum(x, _f(0)) - S.log1pf(S.expf(-jnp.abs(x))),
+                          _logsigmoid_bk)
+
+
 @op(namespace=F, method=False, grad="LogSigmoidBackward0", saves=("input",))
 def logsigmoid(input):
     if not _isf(input) or _isc(input):
         _not_impl("log_sigmoid_cpu", input)
-    return _opmath(_logsigmoid_f)(input)
+    return _opmath(lambda x: _logsigmoid_exact(x) if _exact(x) else _logsigmoid_f(x))(input)
 
 
 # ---------------------------------------------------------------- hard* / shrink / threshold
@@ -313,9 +528,24 @@ def _hardswish_d(x, r):
 _hardswish_f = _cjvp(lambda x: x * jnp.minimum(jnp.maximum(x + 3, 0), 6) / 6, _hardswish_d)
 
 
+def _hsw_bk(vector):
+    """hardswish_backward_kernel: 0 for x <= -3, grad for x >= 3, grad * (x / 3 + 0.5) between
+    (a NaN x: the middle formula in the vector loop, grad in the scalar one)."""
+    def g(dy, x):
+        mid = _mul(dy, _cdiv(x, 3.0) + _f(0.5))
+        if vector:
+            return jnp.where(x <= _f(-3), _f(0), jnp.where(x >= _f(3), dy, mid))
+        return jnp.where(x <= _f(-3), _f(0), jnp.where(x < _f(3), mid, dy))
+    return g
+
+
+_hardswish_exact = _kvjp(_k1(lambda x: _cdiv(_mul(x, _vmin(_vmax(x + _f(3), _f(0)), _f(6))), 6.0)),
+                         _k2(_hsw_bk(True), _hsw_bk(False)))
+
+
 def _hardswish(input):
     _float_only(input, "hardswish_cpu")
-    return _opmath(_hardswish_f)(input)
+    return _opmath(lambda x: _hardswish_exact(x) if _exact(x) else _hardswish_f(x))(input)
 
 
 _HSW, _HSW_I = _twin(_hardswish, "hardswish", "HardswishBackward0", "HardswishBackward0",
@@ -327,14 +557,21 @@ def hardswish(input, inplace=False):
     return _run(_HSW, _HSW_I, inplace, input, ())
 
 
+# (torch's backward multiplies by the float 1.0f / 6.0f, in double too)
 _hardsigmoid_f = _cjvp(lambda x: jnp.minimum(jnp.maximum(x + 3, 0), 6) / 6,
-                       lambda x, r: jnp.where((x > -3) & (x < 3), jnp.asarray(1 / 6, x.dtype),
+                       lambda x, r: jnp.where((x > -3) & (x < 3),
+                                              jnp.asarray(np.float32(1) / np.float32(6), x.dtype),
                                               jnp.zeros((), x.dtype)))
+
+
+_hardsigmoid_exact = _kvjp(
+    _k1(lambda x: _cdiv(_vmin(_vmax(x + _f(3), _f(0)), _f(6)), 6.0)),
+    _k2(lambda dy, x: jnp.where((x > _f(-3)) & (x < _f(3)), _mul(dy, _f(1.0 / 6.0)), _f(0))))
 
 
 def _hardsigmoid(input):
     _float_only(input, "hardsigmoid_cpu")
-    return _opmath(_hardsigmoid_f)(input)
+    return _opmath(lambda x: _hardsigmoid_exact(x) if _exact(x) else _hardsigmoid_f(x))(input)
 
 
 _HSG, _HSG_I = _twin(_hardsigmoid, "hardsigmoid", "HardsigmoidBackward0", "HardsigmoidBackward0",

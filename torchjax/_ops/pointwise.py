@@ -785,11 +785,41 @@ _UNARY = [
     ("asinh", jnp.arcsinh, lambda x, r, t: t * lax.rsqrt(_r(x * x) + 1), None, ("arcsinh",)),
     ("acosh", jnp.arccosh, lambda x, r, t: t * lax.rsqrt(_r(x * x) - 1), None, ("arccosh",)),
     ("atanh", jnp.arctanh, lambda x, r, t: t * 1 / (1 - _r(x * x)), None, ("arctanh",)),
-    ("sigmoid", jax.nn.sigmoid, lambda x, r, t: t * (1 - r) * r, ("result",), ()),
     ("reciprocal", lambda x: 1 / x, lambda x, r, t: -t * (r * r), ("result",), ()),
 ]
 for _name, _f, _d, _saves, _al in _UNARY:
     _unary_float(_name, _tjvp(_f, _d), saves=_saves, aliases=_al)
+
+
+def _sigmoid_k(ex):
+    return lambda x: 1 / (1 + ex(-x))
+
+
+def _sigmoid_exact_fwd(x):
+    from . import _sleef as S
+    return S.kernel(_sigmoid_k(S.expf), _sigmoid_k(S.g_expf), x)
+
+
+def _sigmoid_exact_bwd(y, g):
+    """sigmoid_backward_kernel: grad * (1 - y) * y, each product rounded."""
+    from ._sleef import mul
+    return (mul(mul(g.astype(y.dtype), 1 - y), y),)
+
+
+_sigmoid_exact = jax.custom_vjp(_sigmoid_exact_fwd)
+_sigmoid_exact.defvjp(lambda x: (lambda y: (y, y))(_sigmoid_exact_fwd(x)), _sigmoid_exact_bwd)
+_sigmoid_any = _tjvp(jax.nn.sigmoid, lambda x, r, t: t * (1 - r) * r)
+
+
+def _sigmoid(x):
+    """torch's float32 CPU sigmoid bit for bit (1 / (1 + exp(-x)), SLEEF's exp on whole pairs
+    of 16-lane vectors, glibc's on the rest of each contiguous run; see _sleef.py)."""
+    if x.dtype == jnp.float32 and jax.default_backend() == "cpu":
+        return _sigmoid_exact(x)
+    return _sigmoid_any(x)
+
+
+_unary_float("sigmoid", _sigmoid, saves=("result",))
 
 _erf = _tjvp(jss.erf, lambda x, r, t: _c(_2_SQRTPI, x) * jnp.exp(-(x * x)) * t)
 _erfc = _tjvp(jss.erfc, lambda x, r, t: _c(-_2_SQRTPI, x) * jnp.exp(-(x * x)) * t)

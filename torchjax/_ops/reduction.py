@@ -624,6 +624,8 @@ def _softmax_in(name, input, dim, dtype):
 
 @partial(jax.custom_vjp, nondiff_argnums=(1, 2))
 def _smax(x, d, log):
+    if _smax_exact(x):
+        return _smax_k(x, d, log)
     return (jax.nn.log_softmax if log else jax.nn.softmax)(x, axis=d)
 
 
@@ -635,12 +637,140 @@ def _smax_fwd(x, d, log):
 def _smax_bwd(d, log, y, g):
     """torch's formulas: y * (g - sum(g * y)) and g - exp(y) * sum(g): exact zeros where
     torch has them (softmax over -inf)."""
+    if _smax_exact(y):
+        return (_smax_bk(g.astype(y.dtype), y, d, log),)
     if log:
         return (g - jnp.exp(y) * jnp.sum(g, axis=d, keepdims=True),)
     return (y * (g - jnp.sum(g * y, axis=d, keepdims=True)),)
 
 
 _smax.defvjp(_smax_fwd, _smax_bwd)
+
+
+# torch's float32 CPU softmax kernels (SoftMaxKernel.cpp, LogSoftmaxKernelImpl.h), bit for bit.
+# The last dim: per row, max and sum by vec::reduce_all (16 lanes, then a shuffle tree), SLEEF
+# exp and log, softmax multiplied by the float reciprocal of the sum. Another dim: per position
+# of the inner dims, the max, then 0 + e_0 + e_1 + ... along the dim; softmax divides, and its
+# positions left out of whole 16-wide vectors (inner-row ends, thread-chunk ends) use glibc's
+# exp; log_softmax's inner dims go in chunks of 128 KiB / dim, whose last size % 16 positions
+# use glibc's exp. Backward: softmax_backward_data / log_softmax_backward_data, the compiler's
+# FMAs included.
+
+def _smax_exact(x):
+    return x.dtype == jnp.float32 and x.size > 0 and jax.default_backend() == "cpu"
+
+
+def _smax_split(x, d):
+    o, n = math.prod(x.shape[:d]), math.prod(x.shape[d + 1:])
+    return o, x.shape[d], n
+
+
+def _smax_seq(t, fma_with=None):
+    """0 + t[:, 0] + t[:, 1] + ... along axis 1 of (o, D, n); with ``fma_with`` = (g, y), the
+    running fma(g_d, y_d, acc) of _vec_softmax_backward."""
+    from . import _sleef as S
+    o, dd, n = t.shape if fma_with is None else fma_with[0].shape
+    acc = jnp.zeros((o, n), jnp.float32)
+    step = (lambda a, v: a + v) if fma_with is None else (lambda a, v: S.fma(v[0], v[1], a))
+    xs = jnp.moveaxis(t, 1, 0) if fma_with is None else \
+        (jnp.moveaxis(fma_with[0], 1, 0), jnp.moveaxis(fma_with[1], 1, 0))
+    if dd <= 64:
+        for i in range(dd):
+            acc = step(acc, xs[i] if fma_with is None else (xs[0][i], xs[1][i]))
+    else:    # blocks of 32 steps unrolled in a scan; zeros pad the last block (adding +0 or
+        blk = 32    # fma(0, 0, acc) leaves a sum that started at +0 unchanged)
+        nb = -(-dd // blk)
+        pad = lambda v: jnp.pad(v, [(0, nb * blk - dd)] + [(0, 0)] * (v.ndim - 1)).reshape(
+            (nb, blk) + v.shape[1:])
+        xs = pad(xs) if fma_with is None else (pad(xs[0]), pad(xs[1]))
+
+        def body(a, v):
+            for i in range(blk):
+                a = step(a, v[i] if fma_with is None else (v[0][i], v[1][i]))
+            return a, None
+        acc = lax.scan(body, acc, xs)[0]
+    return fence(acc)[:, None, :]     # (XLA would redo the sum for each consumer element)
+
+
+def _smax_vec_positions(o, n):
+    """_vec_softmax's walk over the (outer, inner) positions of each thread's chunk: True where
+    a whole 16-wide vector covers the position."""
+    import numpy as np
+    from ._cascade import THREADS
+    total = o * n
+    m = np.zeros(total, bool)
+    t = THREADS[0]
+    ch = -(-total // t) if total > 1 and t > 1 else total
+    for b in range(0, total, ch):
+        e, i = _b.min(total, b + ch), b
+        while i < e:
+            ii = i % n
+            if ii + 16 <= n and i + 16 <= e:
+                m[i:i + 16] = True
+                i += 16
+            else:
+                i += (e - i) if i + 16 > e else (n - ii)
+    return m
+
+
+def _smax_chunk_vec(n, dd):
+    """The inner positions a vectorized_loop of the 128 KiB-chunked kernels covers."""
+    import numpy as np
+    ch = _b.min(_b.max(128 * 1024 // dd // 4, 16) // 16 * 16, n)
+    start = np.arange(n) // ch * ch
+    size = np.minimum(ch, n - start)
+    return np.arange(n) - start < size - size % 16
+
+
+def _smax_k(x, d, log):
+    from . import _sleef as S
+    shape = x.shape
+    o, dd, n = _smax_split(x, d)
+    if d == x.ndim - 1:                          # softmax_lastdim_kernel
+        x2 = x.reshape(o, dd)
+        xm = x2 - S.reduce_all(x2, jnp.maximum)[:, None]
+        e = S.expf(xm)
+        s = S.reduce_all(e, jnp.add)[:, None]
+        return (xm - S.logf(s) if log else S.mul(e, 1 / s)).reshape(shape)
+    x3 = x.reshape(o, dd, n)
+    xm = x3 - jnp.max(x3, axis=1, keepdims=True)
+    if log:
+        e = S.expf(xm)
+        sidx = (~_smax_chunk_vec(n, dd)).nonzero()[0]
+        if sidx.size:
+            e = e.at[:, :, sidx].set(S.g_expf(xm[:, :, sidx]))
+        return (xm - S.logf(_smax_seq(e))).reshape(shape)
+    e = S.expf(xm)
+    out = e / S.opaque(jnp.broadcast_to(_smax_seq(e), e.shape))
+    sidx = (~_smax_vec_positions(o, n)).nonzero()[0]
+    if sidx.size:
+        oi, ii = sidx // n, sidx % n
+        es = S.g_expf(xm[oi, :, ii])
+        ss = _smax_seq(es[:, :, None])[:, :, 0]
+        out = out.at[oi, :, ii].set(es / S.opaque(jnp.broadcast_to(ss, es.shape)))
+    return out.reshape(shape)
+
+
+def _smax_bk(g, y, d, log):
+    from . import _sleef as S
+    shape = y.shape
+    o, dd, n = _smax_split(y, d)
+    if d == y.ndim - 1:
+        g2, y2 = g.reshape(o, dd), y.reshape(o, dd)
+        if log:
+            s = S.reduce_all(g2, jnp.add)[:, None]
+            return S.fma(-S.expf(y2), jnp.broadcast_to(s, y2.shape), g2).reshape(shape)
+        s = S.reduce_all(S.mul(g2, y2), jnp.add)[:, None]
+        return S.mul(g2 - s, y2).reshape(shape)
+    g3, y3 = g.reshape(o, dd, n), y.reshape(o, dd, n)
+    if log:
+        s = jnp.broadcast_to(_smax_seq(g3), g3.shape)
+        e = S.expf(y3)
+        sidx = (~_smax_chunk_vec(n, dd)).nonzero()[0]
+        if sidx.size:
+            e = e.at[:, :, sidx].set(S.g_expf(y3[:, :, sidx]))
+        return S.fma(-e, s, g3).reshape(shape)
+    return S.mul(y3, g3 - _smax_seq(None, (g3, y3))).reshape(shape)
 
 
 @op(promote=False, saves=("result",), grad="SoftmaxBackward0", namespace=("", "special"))
