@@ -1,12 +1,46 @@
 """torch.optim.Adafactor (factored second moments for matrices)."""
-import math
-
 import jax.numpy as jnp
 
+from .._ops._cascade import fmean, seq_rows
+from .._ops.linalg import _norm_value
 from .optimizer import Optimizer, _ns
-from ._functional import check, lerp, zeros, step0
+from ._functional import check, lerp, zeros, step0, rnd, sdiv, tdiv, add, fma
 
 __all__ = ["Adafactor"]
+
+
+def _norm2(x, axes, keepdim):
+    """torch's CPU 2-norm (linalg's ``_norm_value``, which follows norm_kernel's order). Over the
+    innermost dims its last n % 4 terms are fused multiply-adds: here exact ``fma`` (linalg
+    leaves them to LLVM's contraction, which small inner dims defeat)."""
+    out = [1 if d in axes else x.shape[d] for d in range(x.ndim)] if keepdim else \
+        [x.shape[d] for d in range(x.ndim) if d not in axes]
+    # size-1 dims do not count (TensorIterator coalesces them away): (n, 1) over dim 0 is a
+    # contiguous inner reduction
+    big = [d for d in range(x.ndim) if x.shape[d] != 1]
+    x = x.reshape([x.shape[d] for d in big])
+    axes = tuple(i for i, d in enumerate(big) if d in axes)
+    nd = x.ndim
+    if (x.dtype not in (jnp.float32, jnp.float64) or not x.size or not axes
+            or axes != tuple(range(nd - len(axes), nd))):
+        return _norm_value(x, 2.0, axes, False).reshape(out)
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    k = x.size // n
+    rows = x.reshape(k, n)
+    lanes = 8 if x.dtype == jnp.float32 else 4
+    m = n - n % lanes
+    sq = rnd(rows[:, :m] * rows[:, :m]).reshape(k, m // lanes, lanes)
+    acc = seq_rows(jnp.transpose(sq, (1, 0, 2)).reshape(m // lanes, k * lanes)).reshape(k, lanes)
+    b0 = acc[:, 0]
+    for j in range(1, lanes):
+        b0 = b0 + acc[:, j]
+    g = (n - m) // 4 * 4
+    for i in range(m, n):
+        v = rows[:, i]
+        b0 = (b0 + rnd(v * v)) if i - m < g else fma(v, v, b0, exact=True)
+    return jnp.sqrt(b0).reshape(out)
 
 
 class Adafactor(Optimizer):
@@ -51,24 +85,31 @@ class Adafactor(Optimizer):
 
     @staticmethod
     def apply_single(static, p, g, s, h):
+        # torch's _single_tensor_adafactor: norms in torch's CPU order, the .item() scalars
+        # (alpha, denom) in float64 as Python computes them
         wd_on, maximize = static
         w, rho_t, eps1, eps2, d, decay = h
         g = -g if maximize else g
         if eps1 is None:
             eps1 = float(jnp.finfo(p.dtype).eps)
-        n = math.sqrt(p.size)
-        alpha = jnp.maximum(eps2, jnp.sqrt(jnp.sum(p * p)) / n) * rho_t
+        n = p.size ** 0.5
+        f64 = jnp.float64
+        pn = sdiv(_norm2(p, tuple(range(p.ndim)), False).astype(f64), n)
+        alpha = jnp.where(pn > eps2, pn, eps2) * rho_t        # max(eps2, norm / n) * rho_t
         if wd_on:
-            p = p * decay
+            p = rnd(p * decay)
         out = {"step": s["step"]}
         if g.ndim > 1:
-            row = jnp.square(jnp.sqrt(jnp.sum(g * g, -1, keepdims=True))) / g.shape[-1]
-            col = jnp.square(jnp.sqrt(jnp.sum(g * g, -2, keepdims=True))) / g.shape[-2]
-            r = out["row_var"] = lerp(s["row_var"], row, w)
-            c = out["col_var"] = lerp(s["col_var"], col, w)
-            var = (r @ c) / jnp.maximum(jnp.mean(r, -2, keepdims=True), eps1)
+            r = _norm2(g, (g.ndim - 1,), True)
+            c = _norm2(g, (g.ndim - 2,), True)
+            r = out["row_var"] = lerp(s["row_var"], sdiv(r * r, g.shape[-1]), w)
+            c = out["col_var"] = lerp(s["col_var"], sdiv(c * c, g.shape[-2]), w)
+            var = r * c                                       # row_var @ col_var
+            mean = jnp.maximum(fmean(r, (r.ndim - 2,), True), eps1)
+            var = tdiv(var, jnp.broadcast_to(mean, var.shape))
         else:
-            var = out["variance"] = lerp(s["variance"], g * g, w)
-        update = jnp.reciprocal(jnp.sqrt(jnp.maximum(var, eps1 * eps1))) * g
-        denom = jnp.maximum(1.0, jnp.sqrt(jnp.sum(update * update)) / (n * d))
-        return p + (-alpha / denom) * update, out
+            var = out["variance"] = lerp(s["variance"], rnd(g * g), w)
+        update = tdiv(jnp.ones((), p.dtype), jnp.sqrt(jnp.maximum(var, eps1 * eps1))) * g
+        un = _norm2(update, tuple(range(update.ndim)), False).astype(f64) / (n * d)
+        denom = jnp.where(un > 1.0, un, 1.0)                 # max(1.0, norm / (n * d))
+        return add(p, update, (-alpha / denom).astype(p.dtype)), out

@@ -2,12 +2,14 @@
 import jax.numpy as jnp
 
 from .optimizer import Optimizer
-from ._functional import check_lr, check, zeros, step0
+from ._functional import check_lr, check, zeros, step0, decay_add_sq, tdiv, add, cadd
 
 __all__ = ["Adadelta"]
 
 
 class Adadelta(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
         check_lr(lr)
@@ -33,9 +35,9 @@ class Adadelta(Optimizer):
         lr, rho, w, eps, wd = h
         g = -g if maximize else g
         if wd_on:
-            g = g + wd * p
-        sq = s["square_avg"] * rho + w * g * g
+            g = cadd(g, p, wd)                    # before view_as_real in torch
+        sq = decay_add_sq(s["square_avg"], rho, g, w)
         std = jnp.sqrt(sq + eps)
-        delta = jnp.sqrt(s["acc_delta"] + eps) / std * g
-        acc = s["acc_delta"] * rho + w * delta * delta
-        return p + (-lr) * delta, {"step": s["step"], "square_avg": sq, "acc_delta": acc}
+        delta = tdiv(jnp.sqrt(s["acc_delta"] + eps), std) * g
+        acc = decay_add_sq(s["acc_delta"], rho, delta, w)
+        return add(p, delta, -lr), {"step": s["step"], "square_avg": sq, "acc_delta": acc}

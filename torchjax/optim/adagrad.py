@@ -2,13 +2,15 @@
 import jax.numpy as jnp
 
 from .optimizer import Optimizer
-from ._functional import check_lr, check, step0
+from ._functional import check_lr, check, step0, cadd, addcmul
 from .optimizer import full_like
 
 __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         check_lr(lr)
@@ -42,7 +44,7 @@ class Adagrad(Optimizer):
         clr, eps, wd = h
         g = -g if maximize else g
         if wd_on:
-            g = g + wd * p
-        sm = s["sum"] + 1.0 * g * g
+            g = cadd(g, p, wd)                    # before view_as_real in torch
+        sm = addcmul(s["sum"], g, g, 1.0)
         std = jnp.sqrt(sm) + eps
-        return p + (-clr) * g / std, {"step": s["step"], "sum": sm}
+        return p + ((-clr) * g) / std, {"step": s["step"], "sum": sm}

@@ -3,12 +3,14 @@ import jax.numpy as jnp
 
 from .._tensor import Tensor
 from .optimizer import Optimizer
-from ._functional import check_lr, check_betas, lerp, zeros, step0
+from ._functional import check_lr, check_betas, lerp, zeros, step0, rnd, sdiv, decay_add_sq, cadd
 
 __all__ = ["Adam"]
 
 
 class Adam(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
@@ -69,13 +71,13 @@ class Adam(Optimizer):
         g = -g if maximize else g
         if wd_on:
             if decoupled:
-                p = p * decay
+                p = rnd(p * decay)               # param.mul_(1 - lr * wd)
             else:
-                g = g + wd * p
+                g = cadd(g, p, wd)                # grad.add(param, alpha=wd)
         out = {"step": s["step"]}
         m = out["exp_avg"] = lerp(s["exp_avg"], g, w1)
-        v = out["exp_avg_sq"] = s["exp_avg_sq"] * beta2 + w2 * g * g
+        v = out["exp_avg_sq"] = decay_add_sq(s["exp_avg_sq"], beta2, g, w2)
         if amsgrad:
             v = out["max_exp_avg_sq"] = jnp.maximum(s["max_exp_avg_sq"], v)
-        denom = jnp.sqrt(v) / bc2_sqrt + eps
-        return p + (-step_size) * m / denom, out
+        denom = sdiv(jnp.sqrt(v), bc2_sqrt) + eps
+        return p + ((-step_size) * m) / denom, out   # param.addcdiv_(m, denom, value=-step_size)

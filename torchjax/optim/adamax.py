@@ -2,12 +2,14 @@
 import jax.numpy as jnp
 
 from .optimizer import Optimizer
-from ._functional import check_lr, check_betas, lerp, zeros, step0
+from ._functional import check_lr, check_betas, lerp, zeros, step0, cadd
 
 __all__ = ["Adamax"]
 
 
 class Adamax(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
         check_lr(lr)
@@ -32,7 +34,7 @@ class Adamax(Optimizer):
         w1, beta2, eps, wd, clr = h
         g = -g if maximize else g
         if wd_on:
-            g = g + wd * p
+            g = cadd(g, p, wd)                    # before view_as_real in torch
         m = lerp(s["exp_avg"], g, w1)
         u = jnp.maximum(s["exp_inf"] * beta2, jnp.abs(g) + eps)
-        return p + (-clr) * m / u, {"step": s["step"], "exp_avg": m, "exp_inf": u}
+        return p + ((-clr) * m) / u, {"step": s["step"], "exp_avg": m, "exp_inf": u}

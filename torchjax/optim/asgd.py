@@ -3,12 +3,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from .optimizer import Optimizer, _scalar_tensor
-from ._functional import check_lr, check, zeros, step0
+from ._functional import check_lr, check, zeros, step0, rnd, add
 
 __all__ = ["ASGD"]
 
 
 class ASGD(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
         check_lr(lr)
@@ -37,10 +39,10 @@ class ASGD(Optimizer):
         wd, decay, eta, avg_on, mu, new_eta, new_mu = h
         g = -g if maximize else g
         if wd_on:
-            g = g + wd * p
-        p = p * decay
-        p = p + (-eta) * g
-        ax = jnp.where(avg_on > 0, s["ax"] + (p - s["ax"]) * mu, p)
+            g = add(g, p, wd)
+        p = rnd(p * decay)                       # param.mul_(1 - lambd * eta)
+        p = add(p, g, -eta)                      # param.add_(grad, alpha=-eta)
+        ax = jnp.where(avg_on > 0, s["ax"] + rnd((p - s["ax"]) * mu), p)
         dt = s["eta"].dtype
         return p, {"step": s["step"], "eta": jnp.full((), new_eta, dt),
                    "mu": jnp.full((), new_mu, dt), "ax": ax}

@@ -3,12 +3,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from .optimizer import Optimizer, _scalar_tensor
-from ._functional import check_lr, check_betas, check, lerp, zeros, step0
+from ._functional import (check_lr, check_betas, check, lerp, zeros, step0, rnd, sdiv,
+                          decay_add_sq, add)
 
 __all__ = ["NAdam"]
 
 
 class NAdam(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
@@ -45,14 +48,14 @@ class NAdam(Optimizer):
         g = -g if maximize else g
         if wd_on:
             if decoupled:
-                p = p * decay
+                p = rnd(p * decay)
             else:
-                g = g + wd * p
+                g = add(g, p, wd)                # after view_as_real in torch
         m = lerp(s["exp_avg"], g, w1)
-        v = s["exp_avg_sq"] * beta2 + w2 * g * g
-        denom = jnp.sqrt(v / bc2) + eps
-        p = p + c1 * g / denom
-        p = p + c2 * m / denom
+        v = decay_add_sq(s["exp_avg_sq"], beta2, g, w2)
+        denom = jnp.sqrt(sdiv(v, bc2)) + eps
+        p = p + (c1 * g) / denom   # two addcdiv_
+        p = p + (c2 * m) / denom
         out = {"step": s["step"], "mu_product": jnp.full((), mp, s["mu_product"].dtype),
                "exp_avg": m, "exp_avg_sq": v}
         return p, out

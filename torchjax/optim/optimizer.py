@@ -7,6 +7,7 @@ parameter of a group as ONE cached ``jax.jit`` over the lists (torch's foreach i
 scalars are arguments, so a changing lr does not recompile. Results are written back in place.
 """
 import functools
+import threading
 import warnings
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
@@ -53,18 +54,68 @@ def _real(x):
 
 
 def _unreal(x, like):
-    if like is not None and jnp.iscomplexobj(like):
-        return (x[..., 0] + 1j * x[..., 1]).astype(like.dtype)
+    if like is not None and jnp.iscomplexobj(like):  # view_as_complex: no arithmetic
+        return jax.lax.complex(x[..., 0], x[..., 1]).astype(like.dtype)
     return x if like is None else x.astype(like.dtype)
 
 
-def _group_update(kernel, static, params, grads, states, hypers):
+_TRACING = threading.local()   # what a kernel being traced may ask (below)
+_ZERO = []
+
+
+def complex_param():
+    """While a kernel is traced: whether its parameter is complex (the kernel sees the real view;
+    torch runs some ops on the complex tensor, with complex kernels' roundings)."""
+    return getattr(_TRACING, "complex", False)
+
+
+def opaque_zero():
+    """While a kernel is traced by the optimizer: an int32 zero passed as a jit argument, which
+    neither XLA nor LLVM can fold (see _functional.rnd); None otherwise."""
+    return getattr(_TRACING, "zero", None)
+
+
+def inner_dim(shape):
+    """The innermost dimension of size > 1 (the length of the loops LLVM vectorises)."""
+    for n in reversed(shape):
+        if n != 1:
+            return n
+    return 1
+
+
+# From this innermost dim on, LLVM vectorises an elementwise loop along it, and contracts every
+# product feeding an add into an FMA (what torch's fused kernels compute). Shorter innermost
+# dims get the outer loop vectorised with interleaved accesses, where LLVM leaves some unfused.
+SAFE_INNER = 16
+_ELEMENTWISE = {}   # apply_single -> its class's ``elementwise``
+
+
+def _group_update(kernel, static, params, grads, states, hypers, zero=None):
+    from .._ops._cascade import fence
+    elementwise = _ELEMENTWISE.get(kernel, False)
     out_p, out_s = [], []
     for p, g, s, h in zip(params, grads, states, hypers):
+        rp, rg = _real(p), _real(g)
         rs = {k: _real(v) for k, v in s.items()}
         if "step" in rs:
             rs["step"] = rs["step"] + 1
-        np_, ns = kernel(static, _real(p), _real(g), rs, h)
+        shape = rp.shape
+        # an elementwise update of an array with a short innermost dim (a conv weight, a complex
+        # parameter's real view) runs on flat vectors, materialised flat: one plain loop
+        flat = elementwise and len(shape) > 1 and inner_dim(shape) < SAFE_INNER
+        if flat:
+            rp, rg = rp.reshape(-1), rg.reshape(-1)
+            rs = {k: (v.reshape(-1) if v is not None and v.shape == shape else v)
+                  for k, v in rs.items()}
+        _TRACING.complex, _TRACING.zero = jnp.iscomplexobj(p), zero
+        try:
+            np_, ns = kernel(static, rp, rg, rs, h)
+        finally:
+            _TRACING.complex, _TRACING.zero = False, None
+        if flat:
+            np_ = fence(np_).reshape(shape)
+            ns = {k: (fence(v).reshape(shape) if v.ndim == 1 and v.size == rp.size else v)
+                  for k, v in ns.items()}
         out_p.append(_unreal(np_, p))
         # a state made from the gradient (SGD's first momentum buffer) takes the param's type
         out_s.append({k: _unreal(v, s[k] if s.get(k) is not None else p)
@@ -94,6 +145,9 @@ def _scalar_tensor(v):
 
 
 class Optimizer:
+    # True where apply_single updates each element on its own (it may then run on flat arrays)
+    elementwise = False
+
     def __init__(self, params, defaults):
         self.defaults = defaults
         for name in _HOOK_DICTS:
@@ -312,9 +366,12 @@ class Optimizer:
         hypers = [self.hyper(group, s, n) for s, n in zip(states, steps)]
         arrays = [{k: (v._value if isinstance(v, Tensor) else None) for k, v in s.items()
                    if isinstance(v, Tensor) or v is None} for s in states]
+        _ELEMENTWISE[type(self).apply_single] = self.elementwise
         f = _jitted(type(self).apply_single, self.static(group))
+        if not _ZERO:
+            _ZERO.append(jnp.zeros((), jnp.int32))
         new_p, new_s = f([p._value for p in params], [p.grad._value for p in params],
-                         arrays, hypers)
+                         arrays, hypers, _ZERO[0])
         for p, s, a, b in zip(params, states, new_p, new_s):
             p._assign(a)
             for k, v in b.items():

@@ -2,12 +2,14 @@
 import jax.numpy as jnp
 
 from .optimizer import Optimizer
-from ._functional import check_lr, check_betas, lerp, zeros, step0
+from ._functional import check_lr, check_betas, lerp, zeros, step0, rnd, sdiv, decay_add_sq, add
 
 __all__ = ["RAdam"]
 
 
 class RAdam(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
@@ -43,12 +45,13 @@ class RAdam(Optimizer):
         g = -g if maximize else g
         if wd_on:
             if decoupled:
-                p = p * decay
+                p = rnd(p * decay)
             else:
-                g = g + wd * p
+                g = add(g, p, wd)                # after view_as_real in torch
         m = lerp(s["exp_avg"], g, w1)
-        v = s["exp_avg_sq"] * beta2 + w2 * g * g
-        bcm = m / bc1
-        adaptive = bc2_sqrt / (jnp.sqrt(v) + eps)
-        upd = jnp.where(use_rect > 0, bcm * lr * adaptive * rect, bcm * lr)
-        return p + (-1.0) * upd, {"step": s["step"], "exp_avg": m, "exp_avg_sq": v}
+        v = decay_add_sq(s["exp_avg_sq"], beta2, g, w2)
+        bcm = sdiv(m, bc1)
+        # bc2_sqrt / t is torch's t.reciprocal() * bc2_sqrt; each product rounds on its own
+        adaptive = (1 / (jnp.sqrt(v) + eps)) * bc2_sqrt
+        upd = jnp.where(use_rect > 0, ((bcm * lr) * adaptive) * rect, bcm * lr)
+        return p - rnd(upd), {"step": s["step"], "exp_avg": m, "exp_avg_sq": v}

@@ -2,12 +2,14 @@
 import jax.numpy as jnp
 
 from .optimizer import Optimizer
-from ._functional import check_lr, check, lerp, zeros, step0
+from ._functional import check_lr, check, lerp, zeros, step0, rnd, decay_add_sq, add, cadd, addcmul
 
 __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
@@ -42,16 +44,16 @@ class RMSprop(Optimizer):
         lr, alpha, w, eps, wd, mom = h
         g = -g if maximize else g
         if wd_on:
-            g = g + wd * p
+            g = cadd(g, p, wd)                    # before view_as_real in torch
         out = dict(s)
-        sq = out["square_avg"] = s["square_avg"] * alpha + w * g * g
+        sq = out["square_avg"] = decay_add_sq(s["square_avg"], alpha, g, w)
         if centered:
             ga = out["grad_avg"] = lerp(s["grad_avg"], g, w)
-            avg = jnp.sqrt(sq + (-1.0) * ga * ga)
+            avg = jnp.sqrt(addcmul(sq, ga, ga, -1.0))
         else:
             avg = jnp.sqrt(sq)
         avg = avg + eps
-        if mom_on:
-            buf = out["momentum_buffer"] = s["momentum_buffer"] * mom + g / avg
-            return p + (-lr) * buf, out
-        return p + (-lr) * g / avg, out
+        if mom_on:                               # buf.mul_(momentum).addcdiv_(grad, avg)
+            buf = out["momentum_buffer"] = rnd(s["momentum_buffer"] * mom) + g / avg
+            return add(p, buf, -lr), out
+        return p + ((-lr) * g) / avg, out

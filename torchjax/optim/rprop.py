@@ -12,6 +12,8 @@ def _lr_fill(p, v):
 
 
 class Rprop(Optimizer):
+    # (elementwise, but its one multiply-add, sign(g) * step_size, is exact: nothing to flatten)
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         check_lr(lr)

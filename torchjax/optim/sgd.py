@@ -1,11 +1,13 @@
 """torch.optim.SGD."""
 from .optimizer import Optimizer
-from ._functional import check_lr
+from ._functional import check_lr, rnd, cadd
 
 __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False, fused=None):
         check_lr(lr)
@@ -43,13 +45,16 @@ class SGD(Optimizer):
     def apply_single(static, p, g, s, h):
         wd_on, mom_on, nesterov, maximize = static
         lr, wd, mom, one_minus_damp = h
+        # torch: grad.add(param, alpha=wd), buf.mul_(momentum).add_(grad, alpha=1 - dampening),
+        # grad.add(buf, alpha=momentum), param.add_(grad, alpha=-lr), on the complex tensors
+        # for a complex parameter
         g = -g if maximize else g
         if wd_on:
-            g = g + wd * p
+            g = cadd(g, p, wd)
         out = {}
         if mom_on:
             buf = s["momentum_buffer"]
-            buf = g if buf is None else buf * mom + one_minus_damp * g
+            buf = g if buf is None else cadd(rnd(buf * mom), g, one_minus_damp)
             out["momentum_buffer"] = buf
-            g = g + mom * buf if nesterov else buf
-        return p + (-lr) * g, out
+            g = cadd(g, buf, mom) if nesterov else buf
+        return cadd(p, g, -lr), out
