@@ -7,6 +7,8 @@ del _tune_malloc
 import jax as _jax  # noqa: E402
 
 _jax.config.update("jax_enable_x64", True)  # int64/float64 exist; explicit dtypes everywhere
+# torch's tensors live on the CPU unless a device is named, also where JAX has a GPU or TPU
+_jax.config.update("jax_default_device", "cpu")
 
 
 def _compile_cache():

@@ -145,7 +145,7 @@ def get_float32_matmul_precision():
 # ---------------------------------------------------------------- default device
 
 def set_default_device(device):
-    """Factory functions called without device= place their result here (None: JAX's default)."""
+    """Factory functions called without device= place their result here (None: the CPU)."""
     from ._creation import DEFAULT_DEVICE
     from ._size import device as _dev, accelerators
     if device is not None:
@@ -156,12 +156,11 @@ def set_default_device(device):
 
 
 def get_default_device():
-    import jax
     from ._creation import DEFAULT_DEVICE
     from ._size import device as _dev, jax_device, torch_device
     d = DEFAULT_DEVICE[0]
     if d is None:
-        return torch_device(jax.devices()[0])
+        return _dev("cpu")
     if d.index is not None:
         return d
     return torch_device(jax_device(d))

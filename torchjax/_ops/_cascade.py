@@ -8,8 +8,8 @@ thread, partial sums added at the end). This module replays that order with slic
 elementwise adds, which XLA neither reorders nor fuses into a different order. Integer sums
 are order-free and do not come here.
 
-Scope: contiguous inputs (torchjax arrays are), float16/bfloat16/float32/float64/complex, the
-CPU backend (other backends keep ``jnp.sum``). Sums of a non-contiguous view follow torch's
+Scope: contiguous inputs (torchjax arrays are), float16/bfloat16/float32/float64/complex,
+computations compiled for the CPU (``on_cpu``; accelerators keep ``jnp.sum``). Sums of a non-contiguous view follow torch's
 order for the materialised array, not for the view's strides."""
 import glob
 import math
@@ -46,11 +46,20 @@ def _default_threads():
 THREADS = [_default_threads()]   # torch.get_num_threads(): full sums split over this many chunks
 
 
+def on_cpu(cpu, other, *args):
+    """cpu(*args) where XLA compiles for the CPU (torch's CPU kernels replayed), other(*args) on
+    an accelerator. Chosen when XLA lowers, not by JAX's default backend: a CPU tensor on a GPU
+    machine still gets torch's CPU numerics. Both are traced; only the chosen one is compiled."""
+    return lax.platform_dependent(*args, cpu=cpu, default=other)
+
+
 def fsum(x, axes, keepdim=False):
     """Sum of ``x`` over ``axes`` (a tuple) in torch's order for float/complex on the CPU."""
-    if jax.default_backend() == "cpu" and jnp.issubdtype(x.dtype, jnp.inexact):
-        return _fsum(x, tuple(axes), keepdim, THREADS[0])
-    return jnp.sum(x, axis=tuple(axes), keepdims=keepdim, dtype=x.dtype)
+    plain = partial(jnp.sum, axis=tuple(axes), keepdims=keepdim, dtype=x.dtype)
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        axes, n = tuple(axes), THREADS[0]
+        return on_cpu(lambda v: _fsum(v, axes, keepdim, n), plain, x)
+    return plain(x)
 
 
 def fmean(x, axes, keepdim=False):

@@ -6,6 +6,7 @@ lambda) and the overflow-safe formulas of silu/mish/softplus/logsigmoid. ``inpla
 into the input through the op's in-place form, whose grad_fn name is torch's (EluBackward1,
 LeakyReluBackward1, ...)."""
 import math
+from functools import partial
 
 import jax
 import numpy as np
@@ -15,6 +16,7 @@ from jax import lax
 from .. import _dtype as D
 from . import _sleef as S
 from ._sleef import f as _f, mul as _mul, fma as _fma, opaque as _opaque, kernel as _kernel
+from ._cascade import on_cpu
 from ._util import wrap_dim
 from .pointwise import _cjvp, _isf, _isc, _not_impl, _tname, _opmath
 from .registry import op, composite, call, OPS, NAMESPACES, _inplace
@@ -47,8 +49,9 @@ def _float_only(x, kernel):
 # pairs of vectors, the scalar lambda (glibc math) on the rest of each contiguous run, FMAs where
 # the compiler contracts them (see _sleef.py); the gradient is torch's backward kernel.
 
-def _exact(x):
-    return x.dtype == jnp.float32 and jax.default_backend() == "cpu"
+def _pick(exact, plain, x):
+    """exact(x) for float32 compiled for the CPU, plain(x) otherwise."""
+    return on_cpu(exact, plain, x) if x.dtype == jnp.float32 else plain(x)
 
 
 def _kvjp(fwd, bwd):
@@ -177,9 +180,8 @@ def _elu_core(x, alpha, scale, input_scale, is_result=False, grad_input_scale=No
     _float_only(x, "elu_cpu")
 
     def fn(x):
-        if _exact(x):
-            return _elu_exact(alpha, scale, input_scale, is_result, grad_input_scale)(x)
-        return _elu_value(x, alpha, scale, input_scale)
+        return _pick(_elu_exact(alpha, scale, input_scale, is_result, grad_input_scale),
+                     lambda x: _elu_value(x, alpha, scale, input_scale), x)
     return _opmath(fn)(x)
 
 
@@ -295,8 +297,8 @@ def gelu(input, *, approximate="none"):
         _not_impl("GeluKernelImpl", input)
     # torch's use_mkldnn: contiguous float32 / bfloat16 of more than one element go to oneDNN
     dnnl = input.dtype in (jnp.float32, jnp.bfloat16) and input.size > 1
-    return _opmath(lambda x: _gelu_exact(approximate, x.size, dnnl)(x) if _exact(x) else
-                   _gelu_value(x, approximate))(input)
+    return _opmath(lambda x: _pick(_gelu_exact(approximate, x.size, dnnl),
+                                     lambda x: _gelu_value(x, approximate), x))(input)
 
 
 _GELU_BETA_F = np.float32(_GELU_BETA)
@@ -392,7 +394,7 @@ _silu_exact = _kvjp(_k1(_silu_k(S.expf), _silu_k(S.g_expf)),
 
 def _silu(input):
     _float_only(input, "silu_cpu")
-    return _opmath(lambda x: _silu_exact(x) if _exact(x) else _silu_f(x))(input)
+    return _opmath(partial(_pick, _silu_exact, _silu_f))(input)
 
 
 _SILU, _SILU_I = _twin(_silu, "silu", "SiluBackward0", "SiluBackward0", function=False,
@@ -435,7 +437,7 @@ def _mish(input):
     _float_only(input, "mish_cpu")
     if _isc(input):
         _not_impl("mish_cpu", input)
-    return _opmath(lambda x: _mish_exact(x) if _exact(x) else _mish_f(x))(input)
+    return _opmath(partial(_pick, _mish_exact, _mish_f))(input)
 
 
 _MISH, _MISH_I = _twin(_mish, "mish", "MishBackward0", "MishBackward0", function=False,
@@ -480,8 +482,8 @@ def _softplus_exact(beta, threshold):
 def softplus(input, beta=1, threshold=20):
     if not _isf(input) or _isc(input):
         _not_impl("softplus_cpu", input)
-    return _opmath(lambda x: _softplus_exact(beta, threshold)(x) if _exact(x) else
-                   _softplus_fn(beta, threshold)(x))(input)
+    return _opmath(partial(_pick, _softplus_exact(beta, threshold),
+                           _softplus_fn(beta, threshold)))(input)
 
 
 def _logsigmoid_raw(x):
@@ -515,7 +517,7 @@ _logsigmoid_exact = _kvjp(lambda x: jnp.minimum(x, _f(0)) - S.log1pf(S.expf(-jnp
 def logsigmoid(input):
     if not _isf(input) or _isc(input):
         _not_impl("log_sigmoid_cpu", input)
-    return _opmath(lambda x: _logsigmoid_exact(x) if _exact(x) else _logsigmoid_f(x))(input)
+    return _opmath(partial(_pick, _logsigmoid_exact, _logsigmoid_f))(input)
 
 
 # ---------------------------------------------------------------- hard* / shrink / threshold
@@ -545,7 +547,7 @@ _hardswish_exact = _kvjp(_k1(lambda x: _cdiv(_mul(x, _vmin(_vmax(x + _f(3), _f(0
 
 def _hardswish(input):
     _float_only(input, "hardswish_cpu")
-    return _opmath(lambda x: _hardswish_exact(x) if _exact(x) else _hardswish_f(x))(input)
+    return _opmath(partial(_pick, _hardswish_exact, _hardswish_f))(input)
 
 
 _HSW, _HSW_I = _twin(_hardswish, "hardswish", "HardswishBackward0", "HardswishBackward0",
@@ -571,7 +573,7 @@ _hardsigmoid_exact = _kvjp(
 
 def _hardsigmoid(input):
     _float_only(input, "hardsigmoid_cpu")
-    return _opmath(lambda x: _hardsigmoid_exact(x) if _exact(x) else _hardsigmoid_f(x))(input)
+    return _opmath(partial(_pick, _hardsigmoid_exact, _hardsigmoid_f))(input)
 
 
 _HSG, _HSG_I = _twin(_hardsigmoid, "hardsigmoid", "HardsigmoidBackward0", "HardsigmoidBackward0",

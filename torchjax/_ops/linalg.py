@@ -17,10 +17,10 @@ from jax import lax
 
 from .. import _dtype as D
 from .. import return_types as RT
-from .._tensor import Tensor, wrap
+from .._tensor import Tensor
 from .pointwise import _not_impl
 from ._util import wrap_dim, wrap_dims, broadcast_shapes
-from ._cascade import expand_to
+from ._cascade import expand_to, on_cpu
 from .registry import op, composite, call, OPS, NAMESPACES, METHODS, AUTOCAST
 
 HI = lax.Precision.HIGHEST
@@ -873,15 +873,12 @@ def _tabs_jvp(p, t):
 
 def _norm_loops(x, p, axes, keepdim):
     """torch's CPU loops for the 1- and 2-norms of real float32/float64 (ReduceOpsKernel.cpp,
-    norm_kernel_tensor_iterator_impl), or None. A 2-norm over the innermost dims runs
+    norm_kernel_tensor_iterator_impl). A 2-norm over the innermost dims runs
     vectorised: one accumulator of 8 float32 / 4 float64 lanes adding rounded squares, the
     lanes folded in order, then the tail: its first multiple of 4 elements add rounded squares,
     the rest fused multiply-adds. Otherwise each output sums its terms in order (NormOneOps /
     NormTwoOps), a single output of GRAIN+ elements one chunk per thread, chunks added in order."""
     from ._cascade import GRAIN, THREADS, fence, seq_rows
-    if (p not in (1, 2) or x.dtype not in (jnp.float32, jnp.float64) or not x.size or not axes
-            or jax.default_backend() != "cpu"):
-        return None
     nd = x.ndim
     kept = [d for d in range(nd) if d not in axes]
     n = math.prod(x.shape[a] for a in axes)
@@ -918,9 +915,13 @@ def _norm_loops(x, p, axes, keepdim):
 
 
 def _norm_value(x, p, axes, keepdim):
-    r = _norm_loops(x, p, axes, keepdim)
-    if r is not None:
-        return r
+    if p in (1, 2) and x.dtype in (jnp.float32, jnp.float64) and x.size and axes:
+        return on_cpu(lambda v: _norm_loops(v, p, axes, keepdim),
+                      lambda v: _norm_plain(v, p, axes, keepdim), x)
+    return _norm_plain(x, p, axes, keepdim)
+
+
+def _norm_plain(x, p, axes, keepdim):
     a = jnp.abs(x)
     if p == 0:
         return jnp.sum((a != 0).astype(a.dtype), axis=axes, keepdims=keepdim)
@@ -1027,7 +1028,7 @@ def _fmt_num(v):
     grad="LinalgVectorNormBackward0")
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if isinstance(ord, str):
-        raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
+        raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                         "str")
     axes = _vnorm_checks(x, ord, dim, dtype)
     if dtype is not None:
@@ -1036,7 +1037,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def _mnorm_name(key):
-    ord, dim, keepdim = key[0][0], key[0][1], key[0][2]
+    ord, keepdim = key[0][0], key[0][2]
     if ord == "fro":
         return "LinalgVectorNormBackward0"
     if ord == "nuc":
@@ -2299,8 +2300,8 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
         raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{_sn(A)}'")
     _square_check(A, "torch.triangular_solve", "A")
     if input.ndim < 2:
-        raise RuntimeError(f"torch.triangular_solve: The input tensor b must have at least 2 "
-                           f"dimensions.")
+        raise RuntimeError("torch.triangular_solve: The input tensor b must have at least 2 "
+                           "dimensions.")
     if input.shape[-2] != A.shape[-1]:
         raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is "
                            f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is "

@@ -30,7 +30,7 @@ from jax import lax
 
 from .. import _dtype as D
 from .._grad_state import STATE
-from ._cascade import THREADS, fence, fmean, fsum, sum_to, _seq
+from ._cascade import THREADS, fence, fmean, fsum, on_cpu, sum_to, _seq
 from .registry import op, composite, call, OPS, scalar_array
 from ._util import wrap_dim
 
@@ -77,8 +77,7 @@ _K = 8   # lanes of Vectorized<float> in the AVX2 build these kernels run (REGIS
 
 def _exact(*xs):
     """float32 throughout, on the CPU: the kernels below replay torch's order of operations."""
-    return (jax.default_backend() == "cpu" and
-            all(x is None or x.dtype == _F32 for x in xs))
+    return all(x is None or x.dtype == _F32 for x in xs)
 
 
 @jax.custom_jvp
@@ -674,7 +673,8 @@ def _batch_norm_impl(input, weight, bias, running_mean, running_var, momentum, t
         _check_numel(name, c, t)
     _check_numel("weight", c, weight)
     _check_numel("bias", c, bias)
-    if _exact(input, weight, bias, running_mean, running_var):
+
+    def exact():
         x = input.reshape(input.shape[0], c, -1)
         out, mean, invstd, new_rm, new_rv = _bn_exact(
             x, weight if weight is None else weight.reshape(c),
@@ -687,27 +687,33 @@ def _batch_norm_impl(input, weight, bias, running_mean, running_var, momentum, t
             if training and t is not None:
                 res += (lax.stop_gradient(new_t).reshape(t.shape),)
         return res
-    acc = _acc(input)
-    shape = (1, c) + (1,) * (input.ndim - 2)
-    axes = (0,) + tuple(range(2, input.ndim))
-    x = input.astype(acc)
-    if training:
-        n = input.size // c if c else 0
-        mean = jnp.mean(x, axes)
-        var_sum = jnp.sum(jnp.square(x - mean.reshape(shape)), axes)
-        invstd = 1 / jnp.sqrt(var_sum / n + eps)
-    else:
-        mean = running_mean.reshape(c).astype(acc)
-        invstd = 1 / jnp.sqrt(running_var.reshape(c).astype(acc) + eps)
-    out = _affine(x, mean.reshape(shape), invstd.reshape(shape),
-                  _per_channel(weight, c, shape, acc), _per_channel(bias, c, shape, acc))
-    res = (out.astype(input.dtype), lax.stop_gradient(mean), lax.stop_gradient(invstd))
-    if training and running_mean is not None:
-        res += (_update(running_mean, mean.reshape(running_mean.shape), momentum),)
-    if training and running_var is not None:
-        unbiased = (var_sum / (n - 1)).reshape(running_var.shape)
-        res += (_update(running_var, unbiased, momentum),)
-    return res
+
+    def plain():
+        acc = _acc(input)
+        shape = (1, c) + (1,) * (input.ndim - 2)
+        axes = (0,) + tuple(range(2, input.ndim))
+        x = input.astype(acc)
+        if training:
+            n = input.size // c if c else 0
+            mean = jnp.mean(x, axes)
+            var_sum = jnp.sum(jnp.square(x - mean.reshape(shape)), axes)
+            invstd = 1 / jnp.sqrt(var_sum / n + eps)
+        else:
+            mean = running_mean.reshape(c).astype(acc)
+            invstd = 1 / jnp.sqrt(running_var.reshape(c).astype(acc) + eps)
+        out = _affine(x, mean.reshape(shape), invstd.reshape(shape),
+                      _per_channel(weight, c, shape, acc), _per_channel(bias, c, shape, acc))
+        res = (out.astype(input.dtype), lax.stop_gradient(mean), lax.stop_gradient(invstd))
+        if training and running_mean is not None:
+            res += (_update(running_mean, mean.reshape(running_mean.shape), momentum),)
+        if training and running_var is not None:
+            unbiased = (var_sum / (n - 1)).reshape(running_var.shape)
+            res += (_update(running_var, unbiased, momentum),)
+        return res
+
+    if _exact(input, weight, bias, running_mean, running_var):
+        return on_cpu(exact, plain)
+    return plain()
 
 
 def _double(momentum):
@@ -815,7 +821,8 @@ def _instance_norm_impl(input, weight, bias, running_mean, running_var, momentum
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
                     ("running_var", running_var)):
         _check_numel(name, b * c, t, b)
-    if _exact(input, weight, bias, running_mean, running_var) and input.size:
+
+    def exact():
         rep = lambda t: None if t is None else _repeat(t.reshape(c), b)
         tile = lambda t: None if t is None else jnp.tile(t.reshape(c), b)
         out, _, _, new_rm, new_rv = _bn_exact(
@@ -826,25 +833,31 @@ def _instance_norm_impl(input, weight, bias, running_mean, running_var, momentum
             if use_input_stats and t is not None:   # running_.view(b, c).mean(0)
                 res += (lax.stop_gradient(fmean(new.reshape(b, c), (0,))).reshape(t.shape),)
         return res
-    acc = _acc(input)
-    x = input.astype(acc).reshape(b, c, -1)
-    shape = (1, c, 1)
-    if use_input_stats:
-        n = x.shape[2]
-        mean = jnp.mean(x, 2, keepdims=True)
-        var_sum = jnp.sum(jnp.square(x - mean), 2, keepdims=True)
-        invstd = 1 / jnp.sqrt(var_sum / n + eps)
-    else:
-        mean = running_mean.reshape(shape).astype(acc)
-        invstd = 1 / jnp.sqrt(running_var.reshape(shape).astype(acc) + eps)
-    out = _affine(x, mean, invstd, _per_channel(weight, c, shape, acc),
-                  _per_channel(bias, c, shape, acc))
-    res = (out.reshape(input.shape).astype(input.dtype),)
-    for t, stat in ((running_mean, lambda: mean), (running_var, lambda: var_sum / (n - 1))):
-        if use_input_stats and t is not None:
-            new = _update(t.reshape(1, c), stat().reshape(b, c), momentum)
-            res += (jnp.mean(new, 0).reshape(t.shape),)
-    return res
+
+    def plain():
+        acc = _acc(input)
+        x = input.astype(acc).reshape(b, c, -1)
+        shape = (1, c, 1)
+        if use_input_stats:
+            n = x.shape[2]
+            mean = jnp.mean(x, 2, keepdims=True)
+            var_sum = jnp.sum(jnp.square(x - mean), 2, keepdims=True)
+            invstd = 1 / jnp.sqrt(var_sum / n + eps)
+        else:
+            mean = running_mean.reshape(shape).astype(acc)
+            invstd = 1 / jnp.sqrt(running_var.reshape(shape).astype(acc) + eps)
+        out = _affine(x, mean, invstd, _per_channel(weight, c, shape, acc),
+                      _per_channel(bias, c, shape, acc))
+        res = (out.reshape(input.shape).astype(input.dtype),)
+        for t, stat in ((running_mean, lambda: mean), (running_var, lambda: var_sum / (n - 1))):
+            if use_input_stats and t is not None:
+                new = _update(t.reshape(1, c), stat().reshape(b, c), momentum)
+                res += (jnp.mean(new, 0).reshape(t.shape),)
+        return res
+
+    if _exact(input, weight, bias, running_mean, running_var) and input.size:
+        return on_cpu(exact, plain)
+    return plain()
 
 
 @partial(jax.custom_vjp, nondiff_argnums=(1,))
@@ -921,23 +934,30 @@ def _check_norm_inputs(input, normalized_shape, weight, bias, sep=", "):
 
 def _layer_norm_core(input, normalized_shape, weight, bias, eps):
     axes = _check_norm_inputs(input, normalized_shape, weight, bias)
-    if _exact(input, weight, bias) and input.size:
+
+    def exact():
         n = math.prod(input.shape[a] for a in axes)
         y, mean, rstd = _ln_exact(input.reshape(-1, n), None if weight is None else
                                   weight.reshape(n), None if bias is None else bias.reshape(n),
                                   float(eps))
         keep = tuple(1 if a in axes else s for a, s in enumerate(input.shape))
         return y.reshape(input.shape), mean.reshape(keep), rstd.reshape(keep)
-    acc = _acc(input)
-    x = input.astype(acc)
-    mean = jnp.mean(x, axes, keepdims=True)
-    rstd = 1 / jnp.sqrt(jnp.mean(jnp.square(x - mean), axes, keepdims=True) + eps)
-    y = (x - mean) * rstd
-    if weight is not None:
-        y = y * weight.astype(acc)
-    if bias is not None:
-        y = y + bias.astype(acc)
-    return y.astype(input.dtype), mean, rstd
+
+    def plain():
+        acc = _acc(input)
+        x = input.astype(acc)
+        mean = jnp.mean(x, axes, keepdims=True)
+        rstd = 1 / jnp.sqrt(jnp.mean(jnp.square(x - mean), axes, keepdims=True) + eps)
+        y = (x - mean) * rstd
+        if weight is not None:
+            y = y * weight.astype(acc)
+        if bias is not None:
+            y = y + bias.astype(acc)
+        return y.astype(input.dtype), mean, rstd
+
+    if _exact(input, weight, bias) and input.size:
+        return on_cpu(exact, plain)
+    return plain()
 
 
 @op(tensors=("input", "weight", "bias"), promote=False, method=False,
@@ -966,13 +986,20 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     acc = _acc(input)
     if eps is None:
         eps = float(jnp.finfo(acc).eps)
-    if (jax.default_backend() == "cpu" and input.dtype in (_F32, _F64) and input.size and
-            (weight is None or weight.dtype == input.dtype)):
+
+    def exact():
         return _rms_exact(input, weight, axes, np.asarray(eps, input.dtype)[()])
-    eps = jnp.asarray(eps, input.dtype).astype(acc)  # torch holds eps in the input's dtype
-    x = input.astype(acc)
-    y = (x * lax.rsqrt(jnp.mean(jnp.square(x), axes, keepdims=True) + eps)).astype(input.dtype)
-    return y if weight is None else y * weight
+
+    def plain():
+        e = jnp.asarray(eps, input.dtype).astype(acc)  # torch holds eps in the input's dtype
+        x = input.astype(acc)
+        y = (x * lax.rsqrt(jnp.mean(jnp.square(x), axes, keepdims=True) + e)).astype(input.dtype)
+        return y if weight is None else y * weight
+
+    if (input.dtype in (_F32, _F64) and input.size and
+            (weight is None or weight.dtype == input.dtype)):
+        return on_cpu(exact, plain)
+    return plain()
 
 
 @composite(method=False, namespace=F, name="rms_norm")
@@ -990,10 +1017,17 @@ def _group_norm_core(input, weight, bias, n, c, group, eps):
                                f"channels in input, but got {name} of shape "
                                f"{_sizes((0,) if weight is None else weight.shape)} and input of "
                                f"shape {_sizes(input.shape)}")
-    if _exact(input, weight, bias) and input.size:
+
+    def exact():
         y, mean, rstd = _gn_exact(input.reshape(n, c, -1), weight, bias, group, float(eps))
         return y.reshape(input.shape), mean, rstd
-    return _group_norm_plain(input, weight, bias, n, c, group, eps)
+
+    def plain():
+        return _group_norm_plain(input, weight, bias, n, c, group, eps)
+
+    if _exact(input, weight, bias) and input.size:
+        return on_cpu(exact, plain)
+    return plain()
 
 
 def _group_norm_plain(input, weight, bias, n, c, group, eps):

@@ -23,7 +23,7 @@ from jax.custom_derivatives import SymbolicZero
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from ._cascade import fence, sum_to
+from ._cascade import fence, on_cpu, sum_to
 from ._util import bcast
 from .misc_api import checked
 from .registry import op, composite, call, OPS, METHODS, NAMESPACES, _inplace, cross_saves
@@ -814,8 +814,8 @@ _sigmoid_any = _tjvp(jax.nn.sigmoid, lambda x, r, t: t * (1 - r) * r)
 def _sigmoid(x):
     """torch's float32 CPU sigmoid bit for bit (1 / (1 + exp(-x)), SLEEF's exp on whole pairs
     of 16-lane vectors, glibc's on the rest of each contiguous run; see _sleef.py)."""
-    if x.dtype == jnp.float32 and jax.default_backend() == "cpu":
-        return _sigmoid_exact(x)
+    if x.dtype == jnp.float32:
+        return on_cpu(_sigmoid_exact, _sigmoid_any, x)
     return _sigmoid_any(x)
 
 

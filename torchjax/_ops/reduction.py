@@ -17,7 +17,7 @@ from jax import lax
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, wrap
-from ._cascade import fdiv, fence, fsum, fmean
+from ._cascade import fdiv, fence, fsum, fmean, on_cpu
 from ._util import wrap_dim
 from .registry import op, composite, call, OPS
 
@@ -624,9 +624,10 @@ def _softmax_in(name, input, dim, dtype):
 
 @partial(jax.custom_vjp, nondiff_argnums=(1, 2))
 def _smax(x, d, log):
+    plain = partial(jax.nn.log_softmax if log else jax.nn.softmax, axis=d)
     if _smax_exact(x):
-        return _smax_k(x, d, log)
-    return (jax.nn.log_softmax if log else jax.nn.softmax)(x, axis=d)
+        return on_cpu(lambda v: _smax_k(v, d, log), plain, x)
+    return plain(x)
 
 
 def _smax_fwd(x, d, log):
@@ -637,11 +638,13 @@ def _smax_fwd(x, d, log):
 def _smax_bwd(d, log, y, g):
     """torch's formulas: y * (g - sum(g * y)) and g - exp(y) * sum(g): exact zeros where
     torch has them (softmax over -inf)."""
+    def plain(g, y):
+        if log:
+            return g - jnp.exp(y) * jnp.sum(g, axis=d, keepdims=True)
+        return y * (g - jnp.sum(g * y, axis=d, keepdims=True))
     if _smax_exact(y):
-        return (_smax_bk(g.astype(y.dtype), y, d, log),)
-    if log:
-        return (g - jnp.exp(y) * jnp.sum(g, axis=d, keepdims=True),)
-    return (y * (g - jnp.sum(g * y, axis=d, keepdims=True)),)
+        return (on_cpu(lambda g, y: _smax_bk(g, y, d, log), plain, g.astype(y.dtype), y),)
+    return (plain(g, y),)
 
 
 _smax.defvjp(_smax_fwd, _smax_bwd)
@@ -657,7 +660,7 @@ _smax.defvjp(_smax_fwd, _smax_bwd)
 # FMAs included.
 
 def _smax_exact(x):
-    return x.dtype == jnp.float32 and x.size > 0 and jax.default_backend() == "cpu"
+    return x.dtype == jnp.float32 and x.size > 0
 
 
 def _smax_split(x, d):
