@@ -261,7 +261,9 @@ def test_var_std_are_torchs_double_precision_results(shape, kw, name, dtype):
 
 NORM_CASES = [((5,), {}), ((13,), {}), ((37,), {}), ((1000,), {}), ((32, 61), {"dim": 1}),
               ((32, 64), {"dim": 0}), ((8, 5, 7), {"dim": (1, 2)}), ((8, 5, 7), {"dim": (0, 2)}),
-              ((100003,), {}), ((64, 70), {"dim": 1, "keepdim": True})]
+              ((100003,), {}), ((64, 70), {"dim": 1, "keepdim": True}),
+              # size-1 dims coalesce away: (1000, 1) over dim 0 is an innermost reduction
+              ((1000, 1), {"dim": 0}), ((4, 1, 37), {"dim": (1, 2)}), ((5, 1), {"dim": 1})]
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -279,6 +279,28 @@ def cascade_sum(x, axes, threads):
     return _pos0(_seq(r, 0).reshape(out_shape))
 
 
+@jax.custom_jvp
+def fma32(a, b, c):
+    """fmaf(a, b, c): a * b + c rounded once to float32 (torch's vec::fmadd and the multiply-adds
+    its compiler contracts). The product is exact in float64; the float64 sum is rounded to odd
+    (its error from TwoSum), so rounding that to float32 is correct, not a double rounding."""
+    a, b, c = (jnp.asarray(v, jnp.float32).astype(jnp.float64) for v in (a, b, c))
+    p = a * b
+    s = p + c
+    bb = s - p
+    e = (p - (s - bb)) + (c - bb)
+    bits = lax.bitcast_convert_type(s, jnp.int64)
+    fix = (e != 0) & ((bits & 1) == 0) & jnp.isfinite(s)
+    bits = bits + jnp.where(fix, jnp.where((e > 0) == (s > 0), 1, -1), 0).astype(jnp.int64)
+    return lax.bitcast_convert_type(bits, jnp.float64).astype(jnp.float32)
+
+
+@fma32.defjvp
+def _fma32_jvp(primals, tangents):
+    (a, b, c), (ta, tb, tc) = primals, tangents
+    return fma32(a, b, c), ta * b + a * tb + tc
+
+
 def fence(x):
     """x, materialised. XLA fuses a producer into the sum's adds, and LLVM then contracts a
     product feeding an add into one FMA, where torch rounds the product first (measured: 14% of

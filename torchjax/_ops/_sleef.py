@@ -18,7 +18,8 @@ XLA habits kept out: a float32 product feeding an add is contracted into an FMA 
 rounds twice (``mul`` rounds the product behind a select LLVM does not see through); FMAs are
 not left to that contraction but computed by ``fma``: the float product is exact in float64,
 the sum rounds once in float64 and once to float32 (a double rounding that can differ from a
-true FMA with probability about 2^-30 per operation; none seen in tens of millions of tests);
+true FMA with probability about 2^-30 per operation; none seen in tens of millions of tests;
+``_cascade.fma32`` rounds to odd in between and is exact, but makes these kernels 3-5x slower);
 constant operands are reassociated ((a + c1) + c2, (a * c1) * c2, a / c: see ``opaque``); a
 value several parts of one fusion share is computed once for each (``mat``).
 

@@ -871,21 +871,29 @@ def _tabs_jvp(p, t):
     return _tabs(x), (jnp.real(jnp.conj(_sgn(x)) * dx) if _is_complex(x) else _sgn(x) * dx)
 
 
-def _norm_loops(x, p, axes, keepdim):
+def _norm_loops(x, p, axes, keepdim, fma=None):
     """torch's CPU loops for the 1- and 2-norms of real float32/float64 (ReduceOpsKernel.cpp,
-    norm_kernel_tensor_iterator_impl). A 2-norm over the innermost dims runs
-    vectorised: one accumulator of 8 float32 / 4 float64 lanes adding rounded squares, the
-    lanes folded in order, then the tail: its first multiple of 4 elements add rounded squares,
-    the rest fused multiply-adds. Otherwise each output sums its terms in order (NormOneOps /
-    NormTwoOps), a single output of GRAIN+ elements one chunk per thread, chunks added in order."""
-    from ._cascade import GRAIN, THREADS, fence, seq_rows
+    norm_kernel_tensor_iterator_impl), size-1 dims coalesced away as TensorIterator does. A
+    2-norm over the innermost dims runs vectorised: one accumulator of 8 float32 / 4 float64
+    lanes adding rounded squares, the lanes folded in order, then the tail: its first multiple
+    of 4 elements add rounded squares, the rest are fused multiply-adds (``fma``; by default
+    exact for float32, LLVM's contraction for float64). Otherwise each output sums its terms in
+    order (NormOneOps / NormTwoOps), a single output of GRAIN+ elements one chunk per thread,
+    chunks added in order."""
+    from ._cascade import GRAIN, THREADS, fence, fma32, seq_rows
+    out = [1 if d in axes else x.shape[d] for d in range(x.ndim)] if keepdim else \
+        [x.shape[d] for d in range(x.ndim) if d not in axes]
+    big = [d for d in range(x.ndim) if x.shape[d] != 1]
+    if any(d in axes for d in big):
+        x = x.reshape([x.shape[d] for d in big])
+        axes = tuple(i for i, d in enumerate(big) if d in axes)
     nd = x.ndim
     kept = [d for d in range(nd) if d not in axes]
     n = math.prod(x.shape[a] for a in axes)
     k = x.size // n
-    out = [1 if d in axes else x.shape[d] for d in range(nd)] if keepdim else \
-        [x.shape[d] for d in kept]
     if p == 2 and tuple(axes) == tuple(range(nd - len(axes), nd)):
+        if fma is None:
+            fma = fma32 if x.dtype == jnp.float32 else (lambda a, b, c: c + a * b)
         rows = x.reshape(k, n)
         lanes = 8 if x.dtype == jnp.float32 else 4
         m = n - n % lanes
@@ -898,7 +906,7 @@ def _norm_loops(x, p, axes, keepdim):
         g = (n - m) // 4 * 4
         for i in range(m, n):
             v = rows[:, i]
-            b0 = b0 + (fence(v * v) if i - m < g else v * v)
+            b0 = (b0 + fence(v * v)) if i - m < g else fma(v, v, b0)
         return jnp.sqrt(b0).reshape(out)
     t = jnp.transpose(x, list(axes) + kept).reshape(n, k)
     t = jnp.abs(t) if p == 1 else fence(t * t)
@@ -914,9 +922,9 @@ def _norm_loops(x, p, axes, keepdim):
     return (jnp.sqrt(s) if p == 2 else s).reshape(out)
 
 
-def _norm_value(x, p, axes, keepdim):
+def _norm_value(x, p, axes, keepdim, fma=None):
     if p in (1, 2) and x.dtype in (jnp.float32, jnp.float64) and x.size and axes:
-        return on_cpu(lambda v: _norm_loops(v, p, axes, keepdim),
+        return on_cpu(lambda v: _norm_loops(v, p, axes, keepdim, fma),
                       lambda v: _norm_plain(v, p, axes, keepdim), x)
     return _norm_plain(x, p, axes, keepdim)
 

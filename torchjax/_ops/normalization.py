@@ -30,7 +30,7 @@ from jax import lax
 
 from .. import _dtype as D
 from .._grad_state import STATE
-from ._cascade import THREADS, fence, fmean, fsum, on_cpu, sum_to, _seq
+from ._cascade import THREADS, fence, fma32 as _fma, fmean, fsum, on_cpu, sum_to, _seq
 from .registry import op, composite, call, OPS, scalar_array
 from ._util import wrap_dim
 
@@ -78,30 +78,6 @@ _K = 8   # lanes of Vectorized<float> in the AVX2 build these kernels run (REGIS
 def _exact(*xs):
     """float32 throughout, on the CPU: the kernels below replay torch's order of operations."""
     return all(x is None or x.dtype == _F32 for x in xs)
-
-
-@jax.custom_jvp
-def _fma(a, b, c):
-    """a * b + c rounded once, in float32 (the fused multiply-adds of torch's AVX2 kernels, the
-    explicit fmadd and the ones GCC contracts): the product is exact in float64, the sum is
-    rounded to odd there (its error from TwoSum), so the final rounding to float32 is correct."""
-    a, b, c = (jnp.asarray(v, _F32) for v in (a, b, c))
-    p = a.astype(_F64) * b.astype(_F64)
-    c = c.astype(_F64)
-    s = p + c
-    bb = s - p
-    e = (p - (s - bb)) + (c - bb)
-    bits = lax.bitcast_convert_type(s, jnp.int64)
-    fix = (e != 0) & ((bits & 1) == 0) & jnp.isfinite(s)
-    bits = bits + jnp.where(fix, jnp.where((e > 0) == (s > 0), 1, -1), 0).astype(jnp.int64)
-    return lax.bitcast_convert_type(bits, _F64).astype(_F32)
-
-
-@_fma.defjvp
-def _fma_jvp(primals, tangents):
-    a, b, c = primals
-    ta, tb, tc = tangents
-    return _fma(a, b, c), ta * b + a * tb + tc
 
 
 def _rmul(a, b):

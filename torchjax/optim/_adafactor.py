@@ -1,7 +1,7 @@
 """torch.optim.Adafactor (factored second moments for matrices)."""
 import jax.numpy as jnp
 
-from .._ops._cascade import fmean, seq_rows
+from .._ops._cascade import fmean
 from .._ops.linalg import _norm_value
 from .optimizer import Optimizer, _ns
 from ._functional import check, lerp, zeros, step0, rnd, sdiv, tdiv, add, fma
@@ -10,37 +10,8 @@ __all__ = ["Adafactor"]
 
 
 def _norm2(x, axes, keepdim):
-    """torch's CPU 2-norm (linalg's ``_norm_value``, which follows norm_kernel's order). Over the
-    innermost dims its last n % 4 terms are fused multiply-adds: here exact ``fma`` (linalg
-    leaves them to LLVM's contraction, which small inner dims defeat)."""
-    out = [1 if d in axes else x.shape[d] for d in range(x.ndim)] if keepdim else \
-        [x.shape[d] for d in range(x.ndim) if d not in axes]
-    # size-1 dims do not count (TensorIterator coalesces them away): (n, 1) over dim 0 is a
-    # contiguous inner reduction
-    big = [d for d in range(x.ndim) if x.shape[d] != 1]
-    x = x.reshape([x.shape[d] for d in big])
-    axes = tuple(i for i, d in enumerate(big) if d in axes)
-    nd = x.ndim
-    if (x.dtype not in (jnp.float32, jnp.float64) or not x.size or not axes
-            or axes != tuple(range(nd - len(axes), nd))):
-        return _norm_value(x, 2.0, axes, False).reshape(out)
-    n = 1
-    for a in axes:
-        n *= x.shape[a]
-    k = x.size // n
-    rows = x.reshape(k, n)
-    lanes = 8 if x.dtype == jnp.float32 else 4
-    m = n - n % lanes
-    sq = rnd(rows[:, :m] * rows[:, :m]).reshape(k, m // lanes, lanes)
-    acc = seq_rows(jnp.transpose(sq, (1, 0, 2)).reshape(m // lanes, k * lanes)).reshape(k, lanes)
-    b0 = acc[:, 0]
-    for j in range(1, lanes):
-        b0 = b0 + acc[:, j]
-    g = (n - m) // 4 * 4
-    for i in range(m, n):
-        v = rows[:, i]
-        b0 = (b0 + rnd(v * v)) if i - m < g else fma(v, v, b0, exact=True)
-    return jnp.sqrt(b0).reshape(out)
+    """torch's CPU 2-norm (linalg's order), its tail's multiply-adds exact in float64 too."""
+    return _norm_value(x, 2.0, axes, keepdim, fma=lambda a, b, c: fma(a, b, c, exact=True))
 
 
 class Adafactor(Optimizer):

@@ -23,7 +23,7 @@ materialised copy) and an optimization barrier."""
 import jax.numpy as jnp
 from jax import lax
 
-from .._ops._cascade import fence
+from .._ops._cascade import fence, fma32
 from .optimizer import _ns, _scalar_tensor, complex_param, opaque_zero, inner_dim, SAFE_INNER
 
 _INT = {2: jnp.int16, 4: jnp.int32, 8: jnp.int64}
@@ -121,10 +121,7 @@ def fma(x, y, z, exact=False):
     if dt not in (jnp.float32, jnp.float64) or (inner_dim(shape) >= SAFE_INNER and not exact):
         return x * y + z
     if dt == jnp.float32:
-        w = jnp.float64
-        p, c = x.astype(w) * y.astype(w), z.astype(w)
-        s, e = _two_sum(p, c)
-        return _round_odd(s, e, jnp.int64).astype(dt)
+        return fma32(x, y, z)
     zero = opaque_zero()
     return x * y + z if zero is None else _fma64(x, y, z, zero)
 
