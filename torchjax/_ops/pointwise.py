@@ -325,24 +325,10 @@ def true_div(a, b):
     return _ieee_div(a, b)
 
 
-@jax.custom_vjp
-def _true_div(a, b):
-    return _ieee_div(a, b)
-
-
-def _true_div_fwd(a, b):
-    return _ieee_div(a, b), (a, b)
-
-
-def _true_div_bwd(res, g):
-    """torch's DivBackward0: grad / other and -grad * ((self / other) / other), each division
-    rounded on its own (XLA would fold the two into self / (other * other)), then sum_to."""
-    a, b = res
-    q = lax.optimization_barrier(_ieee_div(a, b))
-    return sum_to(_ieee_div(g, b), a.shape), sum_to(-g * _ieee_div(q, b), b.shape)
-
-
-_true_div.defvjp(_true_div_fwd, _true_div_bwd)
+# torch's DivBackward0: grad / other and -grad * ((self / other) / other), each division
+# rounded on its own (XLA would fold the two into self / (other * other))
+_true_div = _tvjp(_ieee_div, lambda g, a, b, r: _ieee_div(g, b),
+                  lambda g, a, b, r: -g * _ieee_div(lax.optimization_barrier(_ieee_div(a, b)), b))
 
 
 def _div_name(key):
