@@ -197,3 +197,24 @@ def test_expand_gradient_is_torchs_sum_to(case):
     res = _run(f, (a, b), grad=True)
     for r, q in list(zip(*res))[:2]:
         _bits(r, q)
+
+
+TIE_LAYOUTS = [((24,), (24,)), ((40,), ()), ((), (40,)), ((2, 24), (24,)), ((2, 24), (2, 1)),
+               ((70,), (70,)), ((3, 5), (3, 5)), ((1,), (1,)), ((40000,), (40000,))]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, "float16"])
+@pytest.mark.parametrize("sa,sb", TIE_LAYOUTS, ids=str)
+def test_signed_zero_ties(sa, sb, dtype):
+    """maximum/minimum (and clamp by tensors) of +0 against -0: torch's vector body returns its
+    second operand, its scalar loop (each run's last n % 16 float32 elements, cut at the
+    per-thread chunks) the first; fmax/fmin return self; clamp by numbers returns self."""
+    a = np.where(RNG.random(sa) < 0.5, -0.0, 0.0).astype(dtype)
+    b = np.where(RNG.random(sb) < 0.5, -0.0, 0.0).astype(dtype)
+    for f in (lambda m, x, y: m.maximum(x, y), lambda m, x, y: m.minimum(x, y),
+              lambda m, x, y: m.fmax(x, y), lambda m, x, y: m.fmin(x, y),
+              lambda m, x, y: m.clamp(x, min=y), lambda m, x, y: m.clamp(x, max=y),
+              lambda m, x, y: m.clamp(x, min=y, max=y), lambda m, x, y: m.clamp_min(x, y),
+              lambda m, x, y: x.clamp(min=-0.0, max=0.0), lambda m, x, y: m.relu(x)):
+        (rt,), (rj,) = _run(f, [a, b])
+        _bits(rt, rj)

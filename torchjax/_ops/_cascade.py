@@ -403,3 +403,22 @@ def loop_rows(shape, in_shapes):
     if numel >= GRAIN and THREADS[0] > 1:
         chunk = -(-numel // min(THREADS[0], -(-numel // GRAIN)))
     return n, [st[inner] for st in strides], chunk
+
+
+def run_bounds(shape, n, chunk):
+    """(p, lo, hi) per element p of ``shape``: the bounds of its run, a coalesced innermost row of
+    length n (``loop_rows``) cut at the parallel chunks, which cpu_kernel_vec loops over."""
+    p = lax.iota(jnp.int64, math.prod(shape))
+    row, c0 = p - p % n, p - p % chunk
+    return p, jnp.maximum(row, c0), jnp.minimum(row + n, c0 + chunk)
+
+
+def vec_body(shape, in_shapes, block):
+    """The elements cpu_kernel_vec runs in its vector body: each run in whole blocks of ``block``
+    (two vectors), the rest of it in the scalar loop. None: all scalar (one element, or more than
+    one input broadcast along the run: its vectorised loop takes one scalar operand at most)."""
+    loop = loop_rows(shape, in_shapes)
+    if loop is None or sum(st == 0 for st in loop[1]) > 1:
+        return None
+    p, lo, hi = run_bounds(shape, loop[0], loop[2])
+    return (p < lo + (hi - lo) // block * block).reshape(shape)

@@ -18,7 +18,7 @@ from . import _sleef as S
 from ._sleef import f as _f, mul as _mul, fma as _fma, opaque as _opaque, kernel as _kernel
 from ._cascade import on_cpu
 from ._util import wrap_dim
-from .pointwise import _cjvp, _isf, _isc, _not_impl, _tname, _opmath
+from .pointwise import _avx2_block, _cjvp, _isf, _isc, _not_impl, _tname, _opmath
 from .registry import op, composite, call, OPS, NAMESPACES, _inplace
 
 F = "nn.functional"
@@ -98,7 +98,10 @@ def _vmax(a, b):
 def _relu(input):
     if input.dtype == jnp.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
-    return jnp.where(input > 0, input, jnp.zeros((), input.dtype))
+    # torch's clamp_min(self, 0): NaN and -0 pass through; threshold_backward's gradient is 0
+    # where x <= 0 (NaN passes it)
+    low = jnp.where(input < 0, jnp.zeros((), input.dtype), lax.stop_gradient(input))
+    return jnp.where(input <= 0, low, input)
 
 
 _RELU, _RELU_I = _twin(_relu, "relu", "ReluBackward0", "ReluBackward0", saves=("result",),
@@ -122,11 +125,25 @@ def _hardtanh(input, min_val=-1.0, max_val=1.0):
         _not_impl("hardtanh_cpu", input)
     lo = jnp.asarray(min_val).astype(input.dtype)
     hi = jnp.asarray(max_val).astype(input.dtype)
-    r = jnp.minimum(jnp.maximum(input, lo), hi)
     if not _isf(input):
-        return r
-    keep = ~((input <= lo) | (input >= hi))
-    return jnp.where(keep, input, lax.stop_gradient(r))
+        return _clamp(input, lo, hi)
+    # hardtanh_backward: the vector body drops a NaN input's gradient, the scalar loop keeps it
+    z = jnp.zeros((), input.dtype)
+    return _kvjp(lambda x: _clamp(x, lo, hi), _k2(
+        lambda g, x: jnp.where((x > lo) & (x < hi), g, z),
+        lambda g, x: jnp.where((x <= lo) | (x >= hi), z, g), block=_avx2_block(input.dtype)))(input)
+
+
+def _clamp(x, lo, hi):
+    """clamp by scalars: NaN and ties (-0 against +0) give x."""
+    return jnp.where(x < lo, lo, jnp.where(x > hi, hi, x))
+
+
+def _shrink_bwd(lam, dt):
+    """shrink_backward (soft and hard): the vector body drops a NaN input's gradient."""
+    z = jnp.zeros((), dt)
+    return _k2(lambda g, x: jnp.where((x < -lam) | (x > lam), g, z),
+               lambda g, x: jnp.where((x >= -lam) & (x <= lam), z, g), block=_avx2_block(dt))
 
 
 _HT, _HT_I = _twin(_hardtanh, "hardtanh", "HardtanhBackward0", "HardtanhBackward0",
@@ -208,10 +225,19 @@ def _elu_exact(alpha, scale, input_scale, is_result, grad_input_scale=None):
 
 
 def _elu_value(x, alpha, scale, input_scale):
-    neg = x <= 0
-    xn = jnp.where(neg, x, jnp.zeros((), x.dtype))  # no overflow on the unused side
-    return jnp.where(neg, jnp.expm1(xn * jnp.asarray(input_scale, x.dtype)) *
-                     jnp.asarray(alpha * scale, x.dtype), x * jnp.asarray(scale, x.dtype))
+    c = [np.asarray(v, x.dtype)[()] for v in (alpha * scale, scale, input_scale)]
+
+    def f(x):
+        neg = x <= 0
+        xn = jnp.where(neg, x, jnp.zeros((), x.dtype))  # no overflow on the unused side
+        return jnp.where(neg, jnp.expm1(xn * c[2]) * c[0], x * c[1])
+
+    def d(x, r):
+        # torch's exp(x * input_scale) * input_scale * alpha * scale: JAX's expm1 derivative
+        # (expm1 + 1) is 0 below x = -37 (float64), where torch's is exp(x)
+        xn = jnp.where(x <= 0, x, jnp.zeros((), x.dtype))
+        return jnp.where(x <= 0, c[2] * c[0] * jnp.exp(xn * c[2]), c[1])
+    return _cjvp(f, d)(x)
 
 
 def _elu(input, alpha=1.0, scale=1.0, input_scale=1.0):
@@ -596,7 +622,9 @@ def _lambd_check(x, lambd):
 def hardshrink(input, lambd=0.5):
     _float_only(input, "hardshrink_cpu")
     lam = jnp.asarray(lambd, input.dtype)
-    return jnp.where((input >= -lam) & (input <= lam), jnp.zeros((), input.dtype), input)
+    z = jnp.zeros((), input.dtype)
+    return _kvjp(lambda x: jnp.where((x >= -lam) & (x <= lam), z, x),
+                 _shrink_bwd(lam, input.dtype))(input)
 
 
 @op(namespace=F, method=False, grad="SoftshrinkBackward0", saves=("input",))
@@ -604,9 +632,14 @@ def softshrink(input, lambd=0.5):
     _float_only(input, "softshrink_cpu")
     _lambd_check(input, lambd)
     lam = jnp.asarray(lambd, input.dtype)
-    zero = jnp.zeros((), input.dtype)
-    r = jnp.where(input > lam, input - lam, jnp.where(input < -lam, input + lam, zero))
-    return jnp.where(jnp.isnan(input), input, r)
+    z = jnp.zeros((), input.dtype)
+
+    def shrink(inside):
+        return lambda x: jnp.where(x > lam, x - lam, jnp.where(x < -lam, x + lam, inside(x)))
+    # inside the band the vector body gives +0 (NaN stays NaN), the scalar loop a * 0 (-0 for -a)
+    fwd = _k1(shrink(lambda x: jnp.where(jnp.isnan(x), x, z)), shrink(lambda x: x * z),
+              block=_avx2_block(input.dtype))
+    return _kvjp(fwd, _shrink_bwd(lam, input.dtype))(input)
 
 
 @composite(method=False, namespace=F)

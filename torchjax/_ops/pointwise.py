@@ -215,17 +215,12 @@ def _scalar_tail(shape, in_shapes, dtype):
     (16 float32 / 8 float64 elements) as FMAs; each run's remaining L elements go to a
     compiler-vectorised scalar loop: its first element and last (L - 1) % w are fused, the w-wide
     groups between are not (w = 4 float32, 2 float64). Runs are rows cut at parallel chunks."""
-    from ._cascade import loop_rows
+    from ._cascade import loop_rows, run_bounds
     loop = loop_rows(shape, in_shapes)
     if loop is None or loop[1][0] == 0 or loop[1][1] != 0:   # (self broadcast: all fused)
         return None
-    n, _, chunk = loop
     block, w = (16, 4) if dtype == jnp.float32 else (8, 2)
-    numel = math.prod(shape)
-    p = lax.iota(jnp.int64, numel)
-    row = p - p % n
-    c0 = p - p % chunk
-    lo, hi = jnp.maximum(row, c0), jnp.minimum(row + n, c0 + chunk)
+    p, lo, hi = run_bounds(shape, loop[0], loop[2])
     t0 = lo + (hi - lo) // block * block
     t = p - t0
     return ((t >= 1) & (t <= (hi - t0 - 1) // w * w)).reshape(shape)
@@ -577,7 +572,14 @@ def sign(input):
     if _isc(input):
         raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
                                   "numbers. Please use torch.sgn instead.")
-    return jnp.sign(input) if input.dtype != jnp.bool_ else input
+    return _sign(input)
+
+
+def _sign(x):
+    """torch's (0 < x) - (x < 0): +0 for -0 and for NaN."""
+    if x.dtype == jnp.bool_:
+        return x
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
 
 
 def _sgn_c(z):
@@ -589,7 +591,7 @@ def _sgn_c(z):
 def sgn(input):
     if _isc(input):
         return _sgn_c(input)
-    return jnp.sign(input) if input.dtype != jnp.bool_ else input
+    return _sign(input)
 
 
 @op(**UN, grad="PowBackward0", saves=("input",))
@@ -724,7 +726,15 @@ def _digamma(x):
     return _polygamma(0, x)
 
 
-_lgamma = _tjvp(lambda x: jss.gammaln(x), lambda x, r, t: t * _digamma(x))
+def _lgamma_value(x):
+    """JAX's float32 gammaln is off by up to 5e-7 absolute (lgamma(1) = 4.8e-7, not 0; 75% of
+    values differ from torch's glibc lgammaf): computed in float64 and rounded (0.7% differ)."""
+    if x.dtype in (jnp.float32, jnp.float16, jnp.bfloat16):
+        return jss.gammaln(x.astype(jnp.float64)).astype(x.dtype)
+    return jss.gammaln(x)
+
+
+_lgamma = _tjvp(_lgamma_value, lambda x, r, t: t * _digamma(x))
 
 
 def _erfinv_raw(x):
@@ -1103,8 +1113,23 @@ def _minmax_g(first, mx):
     return d
 
 
-_maximum_f = _tvjp(jnp.maximum, _minmax_g(True, True), _minmax_g(False, True))
-_minimum_f = _tvjp(jnp.minimum, _minmax_g(True, False), _minmax_g(False, False))
+def _avx2_block(dt):
+    """cpu_kernel_vec's block (two 32-byte vectors) in the AVX2 build torch runs most kernels in."""
+    return 64 // jnp.dtype(dt).itemsize
+
+
+def _tie_pick(a, b, r):
+    """r, except where a == b (+0 against -0): torch's vector body returns b (the second operand
+    of vec::maximum/minimum), its scalar loop a."""
+    from ._cascade import vec_body
+    vec = vec_body(r.shape, (a.shape, b.shape), _avx2_block(r.dtype))
+    return jnp.where(a == b, a if vec is None else jnp.where(vec, b, a), r)
+
+
+_maximum_f = _tvjp(lambda a, b: _tie_pick(a, b, jnp.maximum(a, b)),
+                   _minmax_g(True, True), _minmax_g(False, True))
+_minimum_f = _tvjp(lambda a, b: _tie_pick(a, b, jnp.minimum(a, b)),
+                   _minmax_g(True, False), _minmax_g(False, False))
 
 
 @op(**BIN, saves=("input", "other"))
@@ -1131,8 +1156,11 @@ def _fmax_g(self_side, mx):
     return d
 
 
-_fmax_f = _tvjp(jnp.fmax, _fmax_g(True, True), _fmax_g(False, True))
-_fmin_f = _tvjp(jnp.fmin, _fmax_g(True, False), _fmax_g(False, False))
+# on ties (+0 against -0) torch's fmax/fmin return self
+_fmax_f = _tvjp(lambda a, b: jnp.where(a == b, a, jnp.fmax(a, b)),
+                _fmax_g(True, True), _fmax_g(False, True))
+_fmin_f = _tvjp(lambda a, b: jnp.where(a == b, a, jnp.fmin(a, b)),
+                _fmax_g(True, False), _fmax_g(False, False))
 
 
 @op(tensors=("input", "other"), out=True, saves=("input", "other"), bcast=True)
@@ -1293,8 +1321,28 @@ def _igamma_f(fn, name, sign):
                  d_other)
 
 
-_igamma = _igamma_f(jss.gammainc, "igamma", 1)
-_igammac = _igamma_f(jss.gammaincc, "igammac", -1)
+def _igamma_cases(fn, upper):
+    """torch's calc_igamma / calc_igammac special cases, in its order (a NaN a with x == 0 gives
+    0 / 1, an infinite a with a NaN x gives 0 / 1), then the series."""
+    def f(a, x):
+        nan, lo, hi, half = (jnp.asarray(v, a.dtype) for v in (np.nan, upper, 1 - upper, 0.5))
+        # JAX's series never ends once a + 1 == a (it steps a by 1 until the terms shrink): such
+        # a's get the large-a limit (torch's asymptotic series: 0.5 at x == a, within 1e-5
+        # of 0 or 1 elsewhere from a = 2^24 in float32)
+        huge = a >= 2.0 ** (jnp.finfo(a.dtype).nmant + 1)
+        r = fn(jnp.where(huge, 1, a), jnp.where(huge, 1, x))
+        lim = jnp.where(x < a, lo, jnp.where(x > a, hi, half))
+        r = jnp.where(huge, jnp.where(jnp.isnan(x), x, lim), r)
+        return jnp.where((x < 0) | (a < 0), nan,
+               jnp.where(a == 0, jnp.where(x > 0, hi, nan),
+               jnp.where(x == 0, lo,
+               jnp.where(jnp.isinf(a), jnp.where(jnp.isinf(x), nan, lo),
+               jnp.where(jnp.isinf(x), hi, r)))))
+    return f
+
+
+_igamma = _igamma_f(_igamma_cases(jss.gammainc, 0), "igamma", 1)
+_igammac = _igamma_f(_igamma_cases(jss.gammaincc, 1), "igammac", -1)
 
 
 @op(**BIN, saves=("input", "other"))
@@ -1319,8 +1367,34 @@ def _clamp_name(key):
     return "ClampBackward1" if key[2] else "ClampBackward0"
 
 
-def _clamp_core(x, lo, hi):
-    """Value clamp(x, lo, hi) (NaN propagates) with torch's gradients to x, lo and hi."""
+@jax.custom_jvp
+def _with_value(v, r):
+    """v's value with r's gradient (r equals v up to the sign of a zero)."""
+    return v
+
+
+_with_value.defjvp(lambda p, t: (p[0], t[1]))
+
+
+def _clamp_core(x, lo, hi, tensor_bounds=False):
+    """Value clamp(x, lo, hi) (NaN propagates) with torch's gradients to x, lo and hi. On ties
+    (+0 against -0) torch returns x, except that with tensor bounds its vector body returns the
+    bound (vec::maximum / minimum's second operand)."""
+    res = _clamp_value(x, lo, hi)
+    if not tensor_bounds or not _isf(x):
+        return res
+    from ._cascade import vec_body
+    vec = vec_body(res.shape, [a.shape for a in (x, lo, hi) if a is not None],
+                   _avx2_block(res.dtype))
+    if vec is None:
+        return res
+    for b, t in ((lo, lambda r: x == lo), (hi, lambda r: r == hi)):
+        if b is not None:
+            res = jnp.where(vec & t(res), _with_value(jnp.broadcast_to(b, res.shape), res), res)
+    return res
+
+
+def _clamp_value(x, lo, hi):
     out = x
     if lo is not None:
         out = jnp.maximum(out, lo)
@@ -1363,7 +1437,7 @@ def clamp(input, min=None, max=None):
             _is_num(max) and min is not None and not _is_num(min)):
         raise TypeError("clamp() received an invalid combination of arguments")
     lo, hi = _clamp_args(input, min, max, "clamp")
-    r = _clamp_core(input, lo, hi)
+    r = _clamp_core(input, lo, hi, not _is_num(min if min is not None else max))
     return jnp.broadcast_to(r, jnp.broadcast_shapes(*(a.shape for a in (input, lo, hi)
                                                       if a is not None)))
 
@@ -1379,15 +1453,15 @@ def _cmax_name(key):
 @op(tensors=("input", "min"), static_scalars=("min",), inplace=True, out=True, grad=_cmin_name)
 def clamp_min(input, min):
     lo, _ = _clamp_args(input, min, None, "clamp")
-    return jnp.broadcast_to(_clamp_core(input, lo, None), jnp.broadcast_shapes(input.shape,
-                                                                                lo.shape))
+    return jnp.broadcast_to(_clamp_core(input, lo, None, not _is_num(min)),
+                            jnp.broadcast_shapes(input.shape, lo.shape))
 
 
 @op(tensors=("input", "max"), static_scalars=("max",), inplace=True, out=True, grad=_cmax_name)
 def clamp_max(input, max):
     _, hi = _clamp_args(input, None, max, "clamp")
-    return jnp.broadcast_to(_clamp_core(input, None, hi), jnp.broadcast_shapes(input.shape,
-                                                                                hi.shape))
+    return jnp.broadcast_to(_clamp_core(input, None, hi, not _is_num(max)),
+                            jnp.broadcast_shapes(input.shape, hi.shape))
 
 
 _META = {"float32": "float", "float64": "double", "float16": "c10::Half",
