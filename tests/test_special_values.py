@@ -130,3 +130,42 @@ def test_binary_functions_on_special_values(dtype):
         if d:
             bad[name] = d
     assert not bad, bad
+
+
+ROWS = [[1.0, -np.inf, 2.0, 0.5], [-np.inf] * 4, [np.inf, 1.0, 0.0, 2.0], [np.nan, 1.0, 2.0, 3.0],
+        [1e30, -1e30, 0.0, 1.0], [-0.0, 0.0, -0.0, 0.0]]
+LOSS_CASES = {
+    "softmax": lambda F, x, t: F.softmax(x, 1),
+    "log_softmax": lambda F, x, t: F.log_softmax(x, 1),
+    "cross_entropy": lambda F, x, t: F.cross_entropy(x, t, reduction="none"),
+    "cross_entropy_smooth": lambda F, x, t: F.cross_entropy(x, t, reduction="none",
+                                                             label_smoothing=0.1),
+    "nll": lambda F, x, t: F.nll_loss(x, t, reduction="none"),
+    "mse": lambda F, x, t: F.mse_loss(x, x * 0, reduction="none"),
+    "l1": lambda F, x, t: F.l1_loss(x, x * 0, reduction="none"),
+    "smooth_l1": lambda F, x, t: F.smooth_l1_loss(x, x * 0, reduction="none"),
+    "huber": lambda F, x, t: F.huber_loss(x, x * 0, reduction="none"),
+    "bce_logits": lambda F, x, t: F.binary_cross_entropy_with_logits(x, x * 0 + 0.3,
+                                                                     reduction="none"),
+    "kl_div": lambda F, x, t: F.kl_div(F.log_softmax(x, 1), x * 0 + 0.25, reduction="none"),
+    "layer_norm": lambda F, x, t: F.layer_norm(x, (4,)),
+    "rms_norm": lambda F, x, t: F.rms_norm(x, (4,)),
+    "normalize": lambda F, x, t: F.normalize(x, dim=1),
+    "cosine_similarity": lambda F, x, t: F.cosine_similarity(x, x * 0 + 1),
+    "pairwise_distance": lambda F, x, t: F.pairwise_distance(x, x * 0),
+    "glu": lambda F, x, t: F.glu(x, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_CASES))
+def test_losses_and_norms_on_special_rows(name):
+    """-inf logits (masking), all -inf rows, inf, NaN, overflowing squares, signed zeros."""
+    res = []
+    for m in (torch, tj):
+        x = m.tensor(ROWS, requires_grad=True)
+        r = LOSS_CASES[name](m.nn.functional, x, m.tensor([0, 1, 2, 3, 0, 1]))
+        r.sum().backward()
+        res.append((r.detach().numpy().reshape(-1), x.grad.numpy().reshape(-1)))
+    (rt, gt), (rj, gj) = res
+    assert _diff(rt, rj) is None, _diff(rt, rj)
+    assert _diff(gt, gj) is None, _diff(gt, gj)

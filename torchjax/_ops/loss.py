@@ -18,7 +18,8 @@ import torchjax
 from .._tensor import Tensor
 from ._cascade import _seq, fdiv, fence, fsum, sum_to
 from ._util import bcast, broadcast_shapes
-from .pointwise import _ieee_div, _isf, _minimum_f, _not_impl, _rmul, _tname
+from .pointwise import (_ieee_div, _isf, _minimum_f, _not_impl, _rmul, _sign, _tname,
+                        _with_value)
 from .linalg import pairwise_distance as _pairwise_distance
 from .registry import op, composite, call, OPS
 
@@ -398,7 +399,8 @@ def mse_loss(input, target, weight, reduction, weighted):
     else ("AbsBackward0", "MeanBackward0", "SumBackward0")[k[0][0]])
 def l1_loss(input, target, weight, reduction, weighted):
     d = input - target
-    loss = d * lax.stop_gradient(jnp.sign(d))  # |d| with torch's gradient sign(0) = 0
+    # |d| with torch's gradient d.sgn(): 0 at d = 0 and at NaN
+    loss = _with_value(jnp.abs(d), d * lax.stop_gradient(_sign(d))) if _isf(d) else jnp.abs(d)
     if weighted:
         return _weighted(loss, weight, reduction, True)
     if not _isf(loss) and reduction == 1:

@@ -297,7 +297,8 @@ def _normalize(input, p, dim, eps):
     from .linalg import _vnorm_checks
     axes = _vnorm_checks(input, p, dim, None)
     n = _vnorm(input, p, axes, True)
-    return input / jnp.where(n >= eps, n, jnp.asarray(eps, n.dtype)).astype(input.dtype)
+    # norm.clamp_min(eps): a NaN norm stays NaN
+    return input / jnp.where(n < eps, jnp.asarray(eps, n.dtype), n).astype(input.dtype)
 
 
 @composite(method=False, namespace=F)
