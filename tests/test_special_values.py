@@ -169,3 +169,21 @@ def test_losses_and_norms_on_special_rows(name):
     (rt, gt), (rj, gj) = res
     assert _diff(rt, rj) is None, _diff(rt, rj)
     assert _diff(gt, gj) is None, _diff(gt, gj)
+
+
+CAST = [1e20, np.nan, -1e20, np.inf, -np.inf, 3e9, -3e9, 2.5, -2.5, 70000.0, 300.0, -1.0, 255.9,
+        -129.0, 2.0 ** 31, -2.0 ** 31, 2.0 ** 63, -2.0 ** 63, -0.0]
+
+
+@pytest.mark.parametrize("src", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("dst", ["int64", "int32", "int16", "int8", "uint8", "bool"])
+def test_float_to_integer_casts(src, dst):
+    """x86's truncating conversions: NaN and out-of-range values give int64's / int32's minimum
+    (narrower types go through int32 and wrap), as torch's CPU casts do; no warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = tj.tensor(CAST, dtype=getattr(tj, src)).to(getattr(tj, dst)).tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = torch.tensor(CAST, dtype=getattr(torch, src)).to(getattr(torch, dst)).tolist()
+    assert got == want

@@ -79,7 +79,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         raise ValueError("expected sequence of length consistent with the rest of the data")
     if dt.is_floating_point and host.dtype.kind == "c":
         raise TypeError("can't convert complex to float")
-    return _finish(jnp.asarray(host.astype(dt.np)), device, requires_grad)
+    with np.errstate(over="ignore", invalid="ignore"):   # torch overflows to inf silently
+        host = host.astype(dt.np)
+    return _finish(jnp.asarray(host), device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):

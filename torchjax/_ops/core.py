@@ -9,8 +9,20 @@ from .._views import to_units, from_units
 @op(promote=False, function=False, method=False, grad="ToCopyBackward0", saves=())
 def _to_copy(input, dtype):
     if jnp.issubdtype(input.dtype, jnp.floating) and dtype._cat == 1:
-        input = input.astype(jnp.int64)  # float->int truncates then wraps, like torch on CPU
+        return _float_to_int(input, dtype.np)
     return input.astype(dtype.np)
+
+
+def _float_to_int(x, dt):
+    """x86's truncating conversion, as torch's CPU casts run it: to int64 directly, to narrower
+    integers through int32 and then wrapped; NaN and out-of-range values become the minimum of
+    int64 / int32 (XLA would saturate, and give 0 for NaN)."""
+    it = jnp.int64 if dt == jnp.int64 else jnp.int32
+    lim = float(2 ** (jnp.iinfo(it).bits - 1))
+    t = jnp.trunc(x.astype(jnp.promote_types(x.dtype, jnp.float32)))  # (16-bit: exact)
+    ok = (t >= -lim) & (t < lim)
+    v = jnp.where(ok, jnp.where(ok, t, 0).astype(it), jnp.iinfo(it).min)
+    return v.astype(dt)
 
 
 @op(promote=False, function=False, method=False, grad="ToCopyBackward0", saves=())
