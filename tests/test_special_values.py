@@ -77,6 +77,15 @@ def test_torch_functions_on_special_values(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_special_namespace_on_special_values(dtype):
+    names = [n for n in dir(torch.special) if not n.startswith("_") and n != "Tensor"
+             and callable(getattr(torch.special, n))]
+    bad = {n: d for n in names
+           if (d := _run(getattr(torch.special, n), getattr(tj.special, n), dtype))}
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_activations_on_special_values(dtype):
     bad = {}
     for n in F_NAMES:

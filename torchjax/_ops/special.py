@@ -101,10 +101,20 @@ def i0e(input):
     return jss.i0e(_up(input)).astype(input.dtype)
 
 
-_i1 = _cjvp(lambda x: jss.i1(_up(x)).astype(x.dtype),
+def _odd(f):
+    """An odd function that is 0 at 0: f(-0) is -0, as torch's bessel_j1 gives it."""
+    return lambda x: jnp.where(x == 0, x, f(x))
+
+
+def _zero0(f):
+    """f, with +0 at -0 (torch's i1 kernels negate only for x < 0; JAX's give -0)."""
+    return lambda x: jnp.where(x == 0, jnp.zeros((), x.dtype), f(x))
+
+
+_i1 = _cjvp(_zero0(lambda x: jss.i1(_up(x)).astype(x.dtype)),
             lambda x, r: jnp.where(x == 0, jnp.asarray(0.5, x.dtype),
                                    jss.i0(x) - r / jnp.where(x == 0, 1, x)))
-_i1e = _cjvp(lambda x: jss.i1e(_up(x)).astype(x.dtype),
+_i1e = _cjvp(_zero0(lambda x: jss.i1e(_up(x)).astype(x.dtype)),
              lambda x, r: jnp.where(x == 0, jnp.asarray(0.5, x.dtype),
                                     jss.i0e(x) - r * (jnp.sign(x) + 1 / jnp.where(x == 0, 1, x))))
 
@@ -444,8 +454,9 @@ def _bessel(name, f):
     op(**SP, to_float=True, differentiable=False, saves=())(fn)
 
 
-for _name, _f in [("bessel_j0", _j0), ("bessel_j1", _j1), ("bessel_y0", _y0), ("bessel_y1", _y1),
-                  ("modified_bessel_i0", jss.i0), ("modified_bessel_i1", jss.i1),
+for _name, _f in [("bessel_j0", _j0), ("bessel_j1", _odd(_j1)), ("bessel_y0", _y0),
+                  ("bessel_y1", _y1), ("modified_bessel_i0", jss.i0),
+                  ("modified_bessel_i1", _zero0(jss.i1)),
                   ("modified_bessel_k0", lambda x: _k(x, _K0_A, _K0_B, jss.i0, 0, False)),
                   ("modified_bessel_k1", lambda x: _k(x, _K1_A, _K1_B, jss.i1, 1, False)),
                   ("scaled_modified_bessel_k0", lambda x: _k(x, _K0_A, _K0_B, jss.i0, 0, True)),
