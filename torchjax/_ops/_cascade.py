@@ -9,8 +9,9 @@ elementwise adds, which XLA neither reorders nor fuses into a different order. I
 are order-free and do not come here.
 
 Scope: contiguous inputs (torchjax arrays are), float16/bfloat16/float32/float64/complex,
-computations compiled for the CPU (``on_cpu``; accelerators keep ``jnp.sum``). Sums of a non-contiguous view follow torch's
-order for the materialised array, not for the view's strides."""
+computations compiled for the CPU (``on_cpu``; accelerators keep ``jnp.sum``). Sums of a
+non-contiguous view follow torch's order for the materialised array, not for the view's
+strides."""
 import glob
 import math
 import os
