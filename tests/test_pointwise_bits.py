@@ -5,19 +5,9 @@ import pytest
 import torch
 
 import torchjax as tj
+from op_helpers import bits as _bits
 
 RNG = np.random.default_rng(11)
-
-
-def _bits(r, g):
-    """Bitwise equality (-0 vs +0 counts; NaNs by position), dtype and shape included."""
-    r, g = r.detach(), g.detach()
-    assert str(g.dtype) == str(r.dtype) and tuple(g.shape) == tuple(r.shape)
-    a, b = np.atleast_1d(r.float().numpy()), np.atleast_1d(g.float().numpy())
-    assert np.array_equal(np.isnan(a), np.isnan(b))
-    a, b = np.where(np.isnan(a), 0, a), np.where(np.isnan(b), 0, b)
-    assert np.array_equal(a.view(np.uint8), b.view(np.uint8)), \
-        f"{(a != b).mean():.3f} of elements differ"
 
 
 def _run(f, arrays, grad=False):

@@ -210,14 +210,9 @@ def _cpow(b, x):
 
 
 def _float_to_int(r, dtype):
-    """C's double -> integer conversion on x86: out-of-range values become the minimum."""
-    r = np.trunc(r)
-    big = 64 if dtype is D.int64 else 32
-    lo, hi = -2.0 ** (big - 1), 2.0 ** (big - 1)
-    bad = ~((r >= lo) & (r < hi))
-    out = np.where(bad, 0, r).astype(np.int64)
-    out = np.where(bad, int(lo), out)
-    return out.astype(dtype.np)
+    """A host float64 array cast as torch's CPU casts do (core._float_to_int)."""
+    from .core import _float_to_int as cast
+    return np.asarray(cast(jnp.asarray(r), dtype.np))
 
 
 def _range_dtype(dtype, start, end):
